@@ -1,0 +1,109 @@
+"""Hyperparameter specs: every tunable number declared as data.
+
+A spec is enough to validate a value, to parse it from the command line and
+to build an editor for it in the app (range, linear or log scale, symbol,
+one-line meaning).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' did you mean 'x'?' for the closest valid choice, or '' if none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def unknown_name_error(kind: str, name: str, choices: Iterable[str]) -> ValueError:
+    choices = sorted(choices)
+    hint = did_you_mean(str(name), choices)
+    if not hint:
+        hint = f"; choose one of: {', '.join(choices)}"
+    return ValueError(f"unknown {kind} '{name}'{hint}")
+
+
+@dataclass(frozen=True)
+class HParam:
+    """One tunable number (or flag) of an optimizer, schedule or surface.
+
+    `low` and `high` bound the valid range; `low_open`/`high_open` make a bound
+    exclusive. `scale` is a hint for editors: "log" for rates and epsilons.
+    """
+
+    name: str
+    default: float | int | bool
+    low: float | None = None
+    high: float | None = None
+    scale: str = "linear"
+    symbol: str = ""
+    help: str = ""
+    kind: type = float
+    low_open: bool = False
+    high_open: bool = False
+
+    def range_text(self) -> str:
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is str:
+            return "text"
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        return f"{'(' if self.low_open or self.low is None else '['}{lo}, {hi}{')' if self.high_open or self.high is None else ']'}"
+
+    def coerce(self, value: Any, owner: str = "") -> float | int | bool:
+        """Convert `value` (a number, bool or command-line string) and check the range."""
+        where = f"{owner} " if owner else ""
+        label = f"{where}hyperparameter '{self.name}'" if owner else f"'{self.name}'"
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise ValueError(f"{label} must be text, got {value!r}")
+            return value
+        if self.kind is bool:
+            if isinstance(value, str):
+                text = value.strip().lower()
+                if text in ("1", "true", "yes", "on"):
+                    return True
+                if text in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(f"{label} must be true or false, got '{value}'")
+            if isinstance(value, (bool, int)) and value in (0, 1):
+                return bool(value)
+            raise ValueError(f"{label} must be true or false, got {value!r}")
+        try:
+            number = float(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None:
+            raise ValueError(f"{label} must be a number, got {value!r}")
+        if not math.isfinite(number):
+            raise ValueError(f"{label} must be finite, got {value!r}")
+        if self.kind is int:
+            if number != int(number):
+                raise ValueError(f"{label} must be a whole number, got {value!r}")
+            number = int(number)
+        below = self.low is not None and (number <= self.low if self.low_open else number < self.low)
+        above = self.high is not None and (number >= self.high if self.high_open else number > self.high)
+        if below or above:
+            raise ValueError(f"{label} = {value!r} is outside its valid range {self.range_text()}")
+        return number
+
+
+def resolve_values(specs: Iterable[HParam], values: Mapping[str, Any] | None, owner: str) -> dict[str, Any]:
+    """Defaults overridden by `values`, every value checked; unknown names refused."""
+    specs = tuple(specs)
+    by_name = {spec.name: spec for spec in specs}
+    values = dict(values or {})
+    for name in values:
+        if name not in by_name:
+            hint = did_you_mean(name, by_name) or (
+                f"; it takes: {', '.join(by_name)}" if by_name else "; it takes none"
+            )
+            raise ValueError(f"{owner} has no hyperparameter '{name}'{hint}")
+    return {
+        spec.name: spec.coerce(values[spec.name], owner) if spec.name in values else spec.default
+        for spec in specs
+    }

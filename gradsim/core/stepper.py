@@ -1,0 +1,291 @@
+"""The step loop: one optimizer on one problem, for one run or many at once.
+
+`Stepper` is what a notebook, the command line and the app's worker thread
+all drive. It holds the parameters, the optimizer state and the seeded
+noise stream; `step()` takes one update, `run(n, time_budget)` takes up to n
+and returns the rows it produced, so a worker can step in short slices.
+Hyperparameters, schedule and clipping can change between steps without
+losing the optimizer's state, and `snapshot()`/`restore()` rewind a run.
+
+Row k of a trace describes the point reached after k updates: the
+parameters, the loss, the raw gradient (noise included, before clipping),
+the scheduled rate lr(k), and the update taken from there (its effective
+learning rate, its change `update` and the optimizer state it produced).
+
+A run diverges when its parameters, loss or gradient stop being finite or
+the parameter norm passes `max_param_norm`. The run stops there and keeps
+its last finite point; `diverged_at[run]` is the step that would have
+broken, so rows 0 … diverged_at−1 are its finite history.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from .optimizers import Optimizer, Step, get_optimizer
+from .schedules import make_lr_fn
+
+CLIP_NORM_EPS = 1e-6  # as torch.nn.utils.clip_grad_norm_
+
+
+def resolve_clip(clip: Mapping[str, float] | None) -> dict | None:
+    """None, {"norm": c} or {"value": c}, checked."""
+    if clip is None or clip == {}:
+        return None
+    if not isinstance(clip, Mapping) or len(clip) != 1 or next(iter(clip)) not in ("norm", "value"):
+        raise ValueError(f"clip must be {{'norm': c}} or {{'value': c}}, got {clip!r}")
+    (kind, threshold), = clip.items()
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise ValueError(f"clip {kind} must be a number, got {threshold!r}") from None
+    if not (threshold > 0 and np.isfinite(threshold)):
+        raise ValueError(f"clip {kind} must be a positive finite number, got {threshold!r}")
+    return {kind: threshold}
+
+
+def clip_gradient(grad: np.ndarray, clip: dict | None) -> np.ndarray:
+    """Clip by global norm (per run: over the last axis) or by value, as torch.nn.utils does."""
+    if clip is None:
+        return grad
+    if "value" in clip:
+        return np.clip(grad, -clip["value"], clip["value"])
+    norm = np.sqrt(np.einsum("...i,...i->...", grad, grad))
+    coef = np.minimum(clip["norm"] / (norm + CLIP_NORM_EPS), 1.0)
+    return grad * coef[..., None]
+
+
+@dataclass
+class Pending:
+    """What the optimizer will do from the current point (computed once, then cached)."""
+
+    raw_grad: np.ndarray
+    lr: float
+    step: Step
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    k: int
+    params: np.ndarray
+    state: dict
+    alive: np.ndarray
+    diverged_at: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    rng_state: dict
+    noise: tuple[int, np.ndarray] | None
+    hparams: dict
+
+
+class Stepper:
+    """Steps `optimizer` on `problem` from `start` (shape (D,) or (N, D) for N runs at once).
+
+    `problem` provides loss_grad(points) -> (loss, grad) and hessian(points).
+    """
+
+    def __init__(self, problem, optimizer: str | Optimizer, hparams: Mapping[str, Any] | None = None,
+                 start=None, *, schedule=None, clip=None, grad_noise: float = 0.0,
+                 seed: int | None = None, max_param_norm: float = 1e6):
+        self.problem = problem
+        self.optimizer = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
+        self.hparams = self.optimizer.resolve(hparams)
+        self.schedule, self._lr_at = make_lr_fn(schedule)
+        self.clip = resolve_clip(clip)
+        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
+        self.max_param_norm = _check_positive("max_param_norm", max_param_norm)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+        params = _check_start(start, problem.dim)
+        with np.errstate(all="ignore"):
+            loss, grad = problem.loss_grad(params)
+        bad = ~(np.isfinite(loss) & np.all(np.isfinite(grad), axis=-1))
+        if np.any(bad):
+            where = "" if params.ndim == 1 else f" for start {int(np.argmax(bad))}"
+            raise ValueError(f"the loss or its gradient is not finite at the start point{where}")
+        self.k = 0
+        self.params, self.loss, self.grad = params, loss, grad
+        self.state = self.optimizer.init(params, self.hparams)
+        self.alive = np.ones(params.shape[:-1], dtype=bool)
+        self.diverged_at = np.full(params.shape[:-1], -1)
+        self._noise: tuple[int, np.ndarray] | None = None
+        self._pending: Pending | None = None
+
+    # --- live changes -------------------------------------------------------------------
+    def set_hparams(self, **changes) -> None:
+        """Change hyperparameters from the next update on; the optimizer state is kept."""
+        self.hparams = self.optimizer.resolve({**self.hparams, **changes})
+        self._pending = None
+
+    def set_schedule(self, schedule) -> None:
+        self.schedule, self._lr_at = make_lr_fn(schedule)
+        self._pending = None
+
+    def set_clip(self, clip) -> None:
+        self.clip = resolve_clip(clip)
+        self._pending = None
+
+    def set_grad_noise(self, grad_noise: float) -> None:
+        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
+        self._noise = None
+        self._pending = None
+
+    @property
+    def finished(self) -> bool:
+        """True once every run has diverged."""
+        return not self.alive.any()
+
+    # --- stepping -----------------------------------------------------------------------
+    def pending(self) -> Pending:
+        """The update the optimizer takes from the current point (not yet applied)."""
+        if self._pending is None:
+            raw = self.grad
+            if self.grad_noise > 0:
+                if self._noise is None or self._noise[0] != self.k:
+                    self._noise = (self.k, self._rng.standard_normal(self.params.shape))
+                raw = raw + self.grad_noise * self._noise[1]
+            lr = self._lr_at(self.k, self.hparams["lr"])
+            hessian = self.problem.hessian(self.params) if self.optimizer.needs_hessian else None
+            with np.errstate(all="ignore"):
+                step = self.optimizer.update(clip_gradient(raw, self.clip), self.state, self.params,
+                                             self.hparams, lr, self.k + 1, hessian)
+            self._pending = Pending(raw, lr, step)
+        return self._pending
+
+    def step(self) -> bool:
+        """Take one update; False when every run has diverged (nothing more will move)."""
+        if self.finished:
+            return False
+        pending = self.pending()
+        with np.errstate(all="ignore"):
+            params = self.params + pending.step.delta
+            loss, grad = self.problem.loss_grad(params)
+            ok = ((np.einsum("...i,...i->...", params, params) <= self.max_param_norm ** 2)
+                  & np.isfinite(loss) & np.all(np.isfinite(grad), axis=-1))
+        state = pending.step.state
+        if not ok.all():
+            keep = ok & self.alive
+            newly_dead = self.alive & ~ok
+            self.diverged_at[newly_dead] = self.k + 1
+            self.alive &= ok
+            params = np.where(keep[..., None], params, self.params)
+            loss = np.where(keep, loss, self.loss)
+            grad = np.where(keep[..., None], grad, self.grad)
+            state = {name: np.where(keep[..., None], value, self.state[name]) for name, value in state.items()}
+        self.params, self.loss, self.grad, self.state = params, loss, grad, state
+        self.k += 1
+        self._pending = None
+        return not self.finished
+
+    def record(self) -> dict[str, Any]:
+        """Row k: the current point and the update the optimizer takes from it."""
+        pending = self.pending()
+        row = {"step": self.k, "params": self.params, "loss": self.loss, "grad": pending.raw_grad,
+               "lr": pending.lr, "lr_eff": pending.step.lr_eff, "update": pending.step.delta,
+               "state": pending.step.state}
+        if not self.alive.all():
+            row = _blank_dead(row, self.alive)
+        return row
+
+    def run(self, n: int, time_budget: float | None = None) -> dict[str, Any]:
+        """Take up to n updates (fewer if `time_budget` seconds pass or every run diverges).
+
+        Returns the rows of the points left behind, stacked: "step" (m,), "params"
+        (m, ..., D), "loss", "grad", "lr", "lr_eff", "update" and "state" {name: array}.
+        """
+        n = _check_steps(n)
+        deadline = None if time_budget is None else time.perf_counter() + time_budget
+        rows = []
+        while len(rows) < n and not self.finished:
+            rows.append(self.record())
+            self.step()
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+        return stack_rows(rows, self)
+
+    # --- rewinding ----------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.k, self.params, dict(self.state), self.alive.copy(), self.diverged_at.copy(),
+                        self.loss, self.grad, self._rng.bit_generator.state, self._noise, dict(self.hparams))
+
+    def restore(self, snap: Snapshot) -> None:
+        self.k, self.params, self.state = snap.k, snap.params, dict(snap.state)
+        self.alive, self.diverged_at = snap.alive.copy(), snap.diverged_at.copy()
+        self.loss, self.grad, self._noise = snap.loss, snap.grad, snap.noise
+        self._rng.bit_generator.state = snap.rng_state
+        self.hparams = dict(snap.hparams)
+        self._pending = None
+
+
+def stack_rows(rows: list[dict], stepper: Stepper) -> dict[str, Any]:
+    """Rows from `Stepper.record` as arrays with a leading step axis."""
+    shape = stepper.params.shape
+    names = stepper.pending().step.state.keys() if not rows else rows[0]["state"].keys()
+    if not rows:
+        empty = np.empty((0, *shape))
+        return {"step": np.empty(0, dtype=int), "params": empty, "loss": np.empty((0, *shape[:-1])),
+                "grad": empty, "lr": np.empty(0), "lr_eff": empty, "update": empty,
+                "state": {name: np.empty((0, *shape)) for name in names}}
+    out = {key: np.array([row[key] for row in rows], dtype=int if key == "step" else float)
+           for key in ("step", "params", "loss", "grad", "lr", "lr_eff", "update")}
+    out["state"] = {name: np.array([row["state"][name] for row in rows]) for name in names}
+    return out
+
+
+def _blank_dead(row: dict, alive: np.ndarray) -> dict:
+    # A diverged run of an ensemble shows NaN from its divergence on.
+    def blank(value):
+        value = np.array(value, dtype=float, copy=True)
+        value[~alive] = np.nan
+        return value
+    out = {**row, "state": {name: blank(value) for name, value in row["state"].items()}}
+    for key in ("params", "loss", "grad", "lr_eff", "update"):
+        out[key] = blank(row[key])
+    return out
+
+
+def _check_start(start, dim: int) -> np.ndarray:
+    if start is None:
+        raise ValueError("a start point is needed")
+    try:
+        params = np.array(start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be numbers, got {start!r}") from None
+    if params.ndim not in (1, 2) or params.shape[-1] != dim:
+        raise ValueError(f"start must have shape ({dim},) or (N, {dim}), got shape {params.shape}")
+    if params.size == 0:
+        raise ValueError("start holds no points")
+    if not np.all(np.isfinite(params)):
+        raise ValueError(f"start must be finite, got {start!r}" if params.ndim == 1 else "start must be finite")
+    return params
+
+
+def _check_steps(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise ValueError(f"steps must be a whole number, got {n!r}")
+    if n < 0:
+        raise ValueError(f"steps must not be negative, got {n}")
+    return int(n)
+
+
+def _check_nonnegative(name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+    return value
+
+
+def _check_positive(name: str, value) -> float:
+    value = _check_nonnegative(name, value)
+    if value == 0:
+        raise ValueError(f"{name} must be positive")
+    return value

@@ -1,0 +1,1 @@
+"""Lessons, icons and styles shipped with GradSim (installed as gradsim.resources)."""
