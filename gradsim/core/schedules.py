@@ -76,6 +76,9 @@ def make_lr_fn(config: Mapping[str, Any] | str | None) -> tuple[dict, Callable[[
     values = resolve_values((*schedule.hparams, WARMUP), config, f"schedule '{schedule.name}'")
     warmup = values.pop("warmup")
     rate = schedule.rate
+    resolved = {"name": schedule.name, **values, "warmup": warmup}
+    if schedule.name == "constant" and warmup == 0:
+        return resolved, lambda k, lr: lr  # the common case, kept cheap for the step loop
 
     def lr_at(k: int, lr: float) -> float:
         value = rate(k, lr, **values)
@@ -83,4 +86,4 @@ def make_lr_fn(config: Mapping[str, Any] | str | None) -> tuple[dict, Callable[[
             value *= (k + 1) / warmup
         return value
 
-    return {"name": schedule.name, **values, "warmup": warmup}, lr_at
+    return resolved, lr_at

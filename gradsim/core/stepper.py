@@ -19,6 +19,7 @@ broken, so rows 0 … diverged_at−1 are its finite history.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -97,6 +98,7 @@ class Stepper:
         self.clip = resolve_clip(clip)
         self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
         self.max_param_norm = _check_positive("max_param_norm", max_param_norm)
+        self._max_norm_sq = self.max_param_norm ** 2
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
         self.seed = seed
@@ -114,6 +116,8 @@ class Stepper:
         self.state = self.optimizer.init(params, self.hparams)
         self.alive = np.ones(params.shape[:-1], dtype=bool)
         self.diverged_at = np.full(params.shape[:-1], -1)
+        self._finished = False
+        self._any_dead = False
         self._noise: tuple[int, np.ndarray] | None = None
         self._pending: Pending | None = None
 
@@ -139,11 +143,20 @@ class Stepper:
     @property
     def finished(self) -> bool:
         """True once every run has diverged."""
-        return not self.alive.any()
+        return self._finished
 
     # --- stepping -----------------------------------------------------------------------
     def pending(self) -> Pending:
         """The update the optimizer takes from the current point (not yet applied)."""
+        with np.errstate(all="ignore"):
+            return self._pending_update()
+
+    def step(self) -> bool:
+        """Take one update; False when every run has diverged (nothing more will move)."""
+        with np.errstate(all="ignore"):
+            return self._advance()
+
+    def _pending_update(self) -> Pending:
         if self._pending is None:
             raw = self.grad
             if self.grad_noise > 0:
@@ -152,44 +165,58 @@ class Stepper:
                 raw = raw + self.grad_noise * self._noise[1]
             lr = self._lr_at(self.k, self.hparams["lr"])
             hessian = self.problem.hessian(self.params) if self.optimizer.needs_hessian else None
-            with np.errstate(all="ignore"):
-                step = self.optimizer.update(clip_gradient(raw, self.clip), self.state, self.params,
-                                             self.hparams, lr, self.k + 1, hessian)
+            step = self.optimizer.update(clip_gradient(raw, self.clip), self.state, self.params,
+                                         self.hparams, lr, self.k + 1, hessian)
             self._pending = Pending(raw, lr, step)
         return self._pending
 
-    def step(self) -> bool:
-        """Take one update; False when every run has diverged (nothing more will move)."""
+    def _advance(self) -> bool:
+        # Callers hold np.errstate(all="ignore"): overflow here is divergence, reported, not warned.
         if self.finished:
             return False
-        pending = self.pending()
-        with np.errstate(all="ignore"):
-            params = self.params + pending.step.delta
-            loss, grad = self.problem.loss_grad(params)
-            ok = ((np.einsum("...i,...i->...", params, params) <= self.max_param_norm ** 2)
-                  & np.isfinite(loss) & np.all(np.isfinite(grad), axis=-1))
+        pending = self._pending_update()
+        params = self.params + pending.step.delta
+        loss, grad = self.problem.loss_grad(params)
         state = pending.step.state
-        if not ok.all():
-            keep = ok & self.alive
-            newly_dead = self.alive & ~ok
-            self.diverged_at[newly_dead] = self.k + 1
-            self.alive &= ok
-            params = np.where(keep[..., None], params, self.params)
-            loss = np.where(keep, loss, self.loss)
-            grad = np.where(keep[..., None], grad, self.grad)
-            state = {name: np.where(keep[..., None], value, self.state[name]) for name, value in state.items()}
+        if params.ndim == 1:  # one run: plain float checks are several times cheaper
+            ok = (math.isfinite(loss) and math.isfinite(grad @ grad)
+                  and params @ params <= self._max_norm_sq)
+            if not ok:
+                self.alive = np.array(False)
+                self.diverged_at = np.array(self.k + 1)
+                self._finished = self._any_dead = True
+                self._pending = None
+                return False
+        else:
+            ok = ((np.einsum("...i,...i->...", params, params) <= self._max_norm_sq)
+                  & np.isfinite(loss) & np.isfinite(np.einsum("...i,...i->...", grad, grad)))
+            if not ok.all():
+                keep = ok & self.alive
+                self.diverged_at[self.alive & ~ok] = self.k + 1
+                self.alive &= ok
+                self._finished = not self.alive.any()
+                self._any_dead = True
+                params = np.where(keep[..., None], params, self.params)
+                loss = np.where(keep, loss, self.loss)
+                grad = np.where(keep[..., None], grad, self.grad)
+                state = {name: np.where(keep[..., None], value, self.state[name])
+                         for name, value in state.items()}
         self.params, self.loss, self.grad, self.state = params, loss, grad, state
         self.k += 1
         self._pending = None
-        return not self.finished
+        return not self._finished
 
     def record(self) -> dict[str, Any]:
         """Row k: the current point and the update the optimizer takes from it."""
-        pending = self.pending()
+        with np.errstate(all="ignore"):
+            return self._record()
+
+    def _record(self) -> dict[str, Any]:
+        pending = self._pending_update()
         row = {"step": self.k, "params": self.params, "loss": self.loss, "grad": pending.raw_grad,
                "lr": pending.lr, "lr_eff": pending.step.lr_eff, "update": pending.step.delta,
                "state": pending.step.state}
-        if not self.alive.all():
+        if self._any_dead:
             row = _blank_dead(row, self.alive)
         return row
 
@@ -202,11 +229,12 @@ class Stepper:
         n = _check_steps(n)
         deadline = None if time_budget is None else time.perf_counter() + time_budget
         rows = []
-        while len(rows) < n and not self.finished:
-            rows.append(self.record())
-            self.step()
-            if deadline is not None and time.perf_counter() >= deadline:
-                break
+        with np.errstate(all="ignore"):
+            while len(rows) < n and not self.finished:
+                rows.append(self._record())
+                self._advance()
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
         return stack_rows(rows, self)
 
     # --- rewinding ----------------------------------------------------------------------
@@ -217,6 +245,8 @@ class Stepper:
     def restore(self, snap: Snapshot) -> None:
         self.k, self.params, self.state = snap.k, snap.params, dict(snap.state)
         self.alive, self.diverged_at = snap.alive.copy(), snap.diverged_at.copy()
+        self._finished = not self.alive.any()
+        self._any_dead = not self.alive.all()
         self.loss, self.grad, self._noise = snap.loss, snap.grad, snap.noise
         self._rng.bit_generator.state = snap.rng_state
         self.hparams = dict(snap.hparams)

@@ -54,18 +54,27 @@ class Surface:
         self.expr, self._value_grad, self._hessian = _compile(spec.name, self.params.get("expr"))
         self.view = spec.view
         self.start = spec.start
-        self.stationary_points = self._polish(spec.stationary(**self.params))
+
+    @functools.cached_property
+    def stationary_points(self) -> tuple[StationaryPoint, ...]:
+        """Known minima, maxima and saddles, sharpened to machine precision (for markers)."""
+        return self._polish(self.spec.stationary(**self.params))
 
     def __repr__(self) -> str:
         return f"Surface({self.name!r}, {self.params})"
 
     def loss_grad(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Loss (...,) and gradient (..., 2) at points (..., 2)."""
+        if points.ndim == 1:  # NumPy scalars, not 0-d arrays: several times faster for one run
+            f, gx, gy = self._value_grad(points[0], points[1], *self._numeric_args)
+            return f, np.array((gx, gy), dtype=float)
         f, gx, gy = self._value_grad(points[..., 0], points[..., 1], *self._numeric_args)
         grad = np.empty(points.shape)
         grad[..., 0] = gx
         grad[..., 1] = gy
-        return np.broadcast_to(f, points.shape[:-1]) if np.ndim(f) != points.ndim - 1 else f, grad
+        if not isinstance(f, np.ndarray):  # a constant formula gives one number for every point
+            f = np.full(points.shape[:-1], f, dtype=float)
+        return f, grad
 
     def loss(self, points: np.ndarray) -> np.ndarray:
         return self.loss_grad(np.asarray(points, dtype=float))[0]
