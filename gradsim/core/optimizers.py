@@ -80,6 +80,13 @@ _BETA2 = HParam("beta2", 0.999, 0.0, 1.0, "linear", "β₂",
                 "decay rate of the running mean of squared gradients (second moment)", high_open=True)
 
 
+def _lerp(start, end, weight: float):
+    """start + weight·(end − start), rounded as torch.lerp rounds it (running means match to the last bit)."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
 def _zeros(*names: str) -> Callable[[np.ndarray], State]:
     def init(params: np.ndarray, hp: dict) -> State:
         return {name: np.zeros_like(params) for name in names}
@@ -142,7 +149,7 @@ def adagrad_update(grad, state, params, hp, lr, t, hessian=None):
     clr = lr / (1.0 + (t - 1) * hp["lr_decay"])
     sum_sq = state["sum_sq"] + grad * grad
     denom = np.sqrt(sum_sq) + hp["eps"]
-    return Step(-clr * (grad / denom), {"sum_sq": sum_sq}, clr / denom)
+    return Step((-clr * grad) / denom, {"sum_sq": sum_sq}, clr / denom)
 
 
 def _adagrad_init(params, hp):
@@ -157,10 +164,10 @@ def rmsprop_update(grad, state, params, hp, lr, t, hessian=None):
     with ḡ the running mean of g. Momentum: b ← μ b + g/(√r + ε), θ ← θ − η b.
     """
     alpha = hp["alpha"]
-    sq_avg = alpha * state["sq_avg"] + (1.0 - alpha) * (grad * grad)
+    sq_avg = alpha * state["sq_avg"] + ((1.0 - alpha) * grad) * grad
     new = {"sq_avg": sq_avg, "grad_avg": state["grad_avg"], "velocity": state["velocity"]}
     if hp["centered"]:
-        grad_avg = state["grad_avg"] + (1.0 - alpha) * (grad - state["grad_avg"])
+        grad_avg = _lerp(state["grad_avg"], grad, 1.0 - alpha)
         new["grad_avg"] = grad_avg
         avg = np.sqrt(sq_avg - grad_avg * grad_avg) + hp["eps"]
     else:
@@ -169,7 +176,7 @@ def rmsprop_update(grad, state, params, hp, lr, t, hessian=None):
         new["velocity"] = hp["momentum"] * state["velocity"] + grad / avg
         delta = -lr * new["velocity"]
     else:
-        delta = -lr * (grad / avg)
+        delta = (-lr * grad) / avg
     return Step(delta, new, lr / avg)
 
 
@@ -181,22 +188,22 @@ def adadelta_update(grad, state, params, hp, lr, t, hessian=None):
     (η = 1 is Zeiler's method; PyTorch allows scaling it).
     """
     rho, eps = hp["rho"], hp["eps"]
-    sq_avg = rho * state["sq_avg"] + (1.0 - rho) * (grad * grad)
+    sq_avg = rho * state["sq_avg"] + ((1.0 - rho) * grad) * grad
     ratio = np.sqrt(state["delta_sq_avg"] + eps) / np.sqrt(sq_avg + eps)
     change = ratio * grad
-    delta_sq_avg = rho * state["delta_sq_avg"] + (1.0 - rho) * (change * change)
+    delta_sq_avg = rho * state["delta_sq_avg"] + ((1.0 - rho) * change) * change
     return Step(-lr * change, {"sq_avg": sq_avg, "delta_sq_avg": delta_sq_avg}, lr * ratio)
 
 
 def _adam_core(grad, state, hp, lr, t):
     beta1, beta2 = hp["beta1"], hp["beta2"]
-    m = state["m"] + (1.0 - beta1) * (grad - state["m"])
-    v = beta2 * state["v"] + (1.0 - beta2) * (grad * grad)
+    m = _lerp(state["m"], grad, 1.0 - beta1)
+    v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
     v_max = np.maximum(state["v_max"], v) if hp["amsgrad"] else state["v_max"]
     bias_correction1 = 1.0 - beta1 ** t
     bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
     denom = np.sqrt(v_max if hp["amsgrad"] else v) / bias_correction2_sqrt + hp["eps"]
-    delta = (-lr / bias_correction1) * (m / denom)
+    delta = ((-lr / bias_correction1) * m) / denom
     return Step(delta, {"m": m, "v": v, "v_max": v_max}, lr / denom)
 
 
@@ -232,10 +239,10 @@ def adamax_update(grad, state, params, hp, lr, t, hessian=None):
     the root mean square.
     """
     beta1 = hp["beta1"]
-    m = state["m"] + (1.0 - beta1) * (grad - state["m"])
+    m = _lerp(state["m"], grad, 1.0 - beta1)
     u = np.maximum(hp["beta2"] * state["u"], np.abs(grad) + hp["eps"])
     clr = lr / (1.0 - beta1 ** t)
-    return Step(-clr * (m / u), {"m": m, "u": u}, lr / u)
+    return Step((-clr * m) / u, {"m": m, "u": u}, lr / u)
 
 
 def nadam_update(grad, state, params, hp, lr, t, hessian=None):
@@ -249,11 +256,11 @@ def nadam_update(grad, state, params, hp, lr, t, hessian=None):
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = state["mu_product"] * mu
-    m = state["m"] + (1.0 - beta1) * (grad - state["m"])
-    v = beta2 * state["v"] + (1.0 - beta2) * (grad * grad)
+    m = _lerp(state["m"], grad, 1.0 - beta1)
+    v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
     denom = np.sqrt(v / (1.0 - beta2 ** t)) + hp["eps"]
-    delta = (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-    delta = delta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+    delta = ((-lr * (1.0 - mu) / (1.0 - mu_product)) * grad) / denom
+    delta = delta + (((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m) / denom
     return Step(delta, {"m": m, "v": v, "mu_product": mu_product}, lr / denom)
 
 

@@ -1,0 +1,246 @@
+"""The command line: `gradsim` starts the app; `gradsim run` and `gradsim list` work headless.
+
+Bad input exits with status 2 and one line on stderr, and writes no file. A
+run that diverges is not an error: it exits 0, writes its finite rows and
+says at which step it diverged.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from typing import Sequence
+
+import numpy as np
+
+from . import __version__
+from .core import OPTIMIZERS, SCHEDULES, SURFACES, Trace, simulate
+from .core.schedules import WARMUP
+
+CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y", "lr_x", "lr_y")
+
+# Options whose value may start with '-' (a negative number), which argparse would take for an option.
+_VALUE_OPTIONS = ("--start", "--steps", "--seed", "--clip-norm", "--clip-value", "--grad-noise",
+                  "--max-param-norm")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradsim", description="GradSim: see how gradient-based optimizers move. "
+                     "With no command, opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"gradsim {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run one optimizer headless and write its trace as CSV or JSON")
+    run.add_argument("--surface", default="rosenbrock", help="loss surface (see 'gradsim list')")
+    run.add_argument("--surface-param", action="append", default=[], metavar="K=V",
+                     help="surface parameter, e.g. b=100 or expr='x**2 + y**2'; repeatable")
+    run.add_argument("--optimizer", default="sgd", help="optimizer (see 'gradsim list')")
+    run.add_argument("--hp", action="append", default=[], metavar="K=V",
+                     help="optimizer hyperparameter, e.g. lr=0.01; repeatable")
+    run.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
+    run.add_argument("--steps", default="100", help="number of updates (default 100)")
+    run.add_argument("--schedule", metavar="NAME[:K=V,...]",
+                     help="learning-rate schedule, e.g. cosine:t_max=200,lr_min=0.001,warmup=10")
+    clip = run.add_mutually_exclusive_group()
+    clip.add_argument("--clip-norm", metavar="C", help="clip the gradient to norm C")
+    clip.add_argument("--clip-value", metavar="C", help="clip each gradient component to [-C, C]")
+    run.add_argument("--grad-noise", default="0", metavar="S", help="std of Gaussian noise added to each gradient")
+    run.add_argument("--seed", metavar="N", help="seed of the gradient noise")
+    run.add_argument("--max-param-norm", default="1e6", metavar="B",
+                     help="a run whose parameter norm passes B has diverged (default 1e6)")
+    run.add_argument("--out", metavar="FILE", help="write FILE.csv or FILE.json (default: CSV on stdout)")
+
+    commands.add_parser("list", help="list surfaces, optimizers with their hyperparameters, schedules, datasets")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return _start_app()
+        if args.command == "list":
+            sys.stdout.write(list_text())
+            return 0
+        return _run(args)
+    except UsageError as error:
+        print(f"gradsim: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
+    out = args.out
+    if out is not None and not out.lower().endswith((".csv", ".json")):
+        raise UsageError(f"--out must name a .csv or .json file, got '{out}'")
+    try:
+        trace = simulate(
+            surface=args.surface, surface_params=_pairs(args.surface_param, "--surface-param"),
+            optimizer=args.optimizer, hparams=_pairs(args.hp, "--hp"),
+            start=_point(args.start) if args.start is not None else None,
+            steps=_integer(args.steps, "--steps"), schedule=_schedule(args.schedule),
+            clip=_clip(args), grad_noise=_number(args.grad_noise, "--grad-noise"),
+            seed=_integer(args.seed, "--seed") if args.seed is not None else None,
+            max_param_norm=_number(args.max_param_norm, "--max-param-norm"))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    text = trace_json(trace) if out and out.lower().endswith(".json") else trace_csv(trace)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write_atomically(out, text)
+        except OSError as error:
+            raise UsageError(f"cannot write '{out}': {error.strerror or error}") from None
+    if trace.status == "diverged":
+        print(f"gradsim: diverged at step {trace.diverged_at}", file=sys.stderr)
+    return 0
+
+
+def _start_app() -> int:
+    try:
+        from .gui import main as app_main
+    except ImportError as error:
+        print(f"gradsim: the desktop app cannot start ({error}); 'gradsim run --help' works headless",
+              file=sys.stderr)
+        return 1
+    return app_main()
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} expects K=V, got '{item}'")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{option} expects a number, got '{text}'") from None
+
+
+def _integer(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{option} expects a whole number, got '{text}'") from None
+
+
+def _point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise UsageError(f"--start expects X,Y, got '{text}'")
+    return (_number(parts[0], "--start"), _number(parts[1], "--start"))
+
+
+def _schedule(text: str | None) -> dict | None:
+    if text is None:
+        return None
+    name, _, rest = text.partition(":")
+    config = {"name": name.strip()}
+    if rest.strip():
+        config.update(_pairs(rest.split(","), "--schedule"))
+    return config
+
+
+def _clip(args) -> dict | None:
+    if args.clip_norm is not None:
+        return {"norm": _number(args.clip_norm, "--clip-norm")}
+    if args.clip_value is not None:
+        return {"value": _number(args.clip_value, "--clip-value")}
+    return None
+
+
+# --- output ----------------------------------------------------------------------------------
+
+def trace_csv(trace: Trace) -> str:
+    """The trace of one run as CSV: step,x,y,loss,grad_x,grad_y,lr_x,lr_y."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    columns = np.column_stack([trace.params, trace.loss, trace.grad, trace.lr_eff])
+    for step, row in zip(trace.step.tolist(), columns.tolist()):
+        writer.writerow([step, *map(repr, row)])
+    return buffer.getvalue()
+
+
+def trace_json(trace: Trace) -> str:
+    """The configuration and every series of one run as JSON."""
+    series = {"step": trace.step.tolist(), "x": trace.params[:, 0].tolist(), "y": trace.params[:, 1].tolist(),
+              "loss": trace.loss.tolist(), "grad_x": trace.grad[:, 0].tolist(),
+              "grad_y": trace.grad[:, 1].tolist(), "lr_x": trace.lr_eff[:, 0].tolist(),
+              "lr_y": trace.lr_eff[:, 1].tolist(), "lr": trace.lr.tolist(),
+              "update_x": trace.update[:, 0].tolist(), "update_y": trace.update[:, 1].tolist(),
+              "state": {name: values.tolist() for name, values in trace.state.items()}}
+    document = {"gradsim": __version__, "config": trace.config, "status": trace.status,
+                "diverged_at": trace.diverged_at, "series": series}
+    return json.dumps(document, indent=1) + "\n"
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".gradsim-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def list_text() -> str:
+    """Everything `gradsim run` accepts, with defaults and ranges."""
+    lines = ["Surfaces:"]
+    for spec in SURFACES.values():
+        params = ", ".join(f"{p.name}={p.default}" for p in spec.params)
+        lines.append(f"  {spec.name:<16} {spec.title}{f' ({params})' if params else ''}")
+    lines += ["", "Optimizers (hyperparameter=default, valid range):"]
+    for opt in OPTIMIZERS.values():
+        lines.append(f"  {opt.name:<16} {opt.title}")
+        for p in opt.hparams:
+            lines.append(f"      {p.name}={p.default}  {p.range_text()}  {p.symbol}: {p.help}")
+    lines += ["", "Schedules (every one also takes warmup=N):"]
+    for schedule in SCHEDULES.values():
+        params = ", ".join(f"{p.name}={p.default}" for p in schedule.hparams)
+        lines.append(f"  {schedule.name:<16} {schedule.formula}{f'  ({params})' if params else ''}")
+    lines += ["", "Datasets:", "  (none in this version: networks on toy datasets come next)", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
