@@ -46,8 +46,8 @@ SURFACES = {
                                      * (30 + (2 * x - 3 * y) ** 2
                                         * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2))),
     "styblinski_tang": lambda x, y: 0.5 * (x**4 - 16 * x**2 + 5 * x + y**4 - 16 * y**2 + 5 * y),
-    "cliff": lambda x, y, height=10.0, steepness=20.0: (0.5 * y**2 + (x - 6) ** 2 / 20
-                                                        + height * (1 - torch.tanh(steepness * x)) / 2),
+    "cliff": lambda x, y, wall=100.0, sharpness=100.0: (0.5 * y**2 - x
+                                                     + wall * torch.log(1 + torch.exp(sharpness * x)) / sharpness),
     "plateau": lambda x, y, width=1.0: 1 - torch.exp(-(x**2 + y**2) / (2 * width**2)),
 }
 
@@ -145,8 +145,8 @@ def case(surface, optimizer, hparams=None, start=None, **extra):
 DEFAULT_STARTS = {"quadratic": [-2.5, 1.5], "rosenbrock": [-1.2, 1.0], "himmelblau": [0.0, 0.0],
                   "beale": [1.0, 1.5], "six_hump_camel": [-1.5, 1.5], "saddle": [1.5, 0.05],
                   "monkey_saddle": [1.0, 0.2], "rastrigin": [3.3, -2.7], "ackley": [3.2, -2.8],
-                  "goldstein_price": [-1.0, 1.5], "styblinski_tang": [0.0, 4.0], "cliff": [-3.0, 1.0],
-                  "plateau": [3.0, 2.5]}
+                  "goldstein_price": [-1.0, 1.5], "styblinski_tang": [0.0, 4.0], "cliff": [-4.0, 1.5],
+                  "plateau": [3.5, 3.0]}
 
 CASES = [
     # every optimizer, every option
@@ -191,8 +191,8 @@ CASES = [
     case("beale", "rmsprop", {"lr": 0.01}, schedule={"name": "step", "step_size": 40, "gamma": 0.7, "warmup": 10}),
     case("rosenbrock", "nadam", {"lr": 0.05}, schedule={"name": "constant", "warmup": 30}),
     # clipping (the trace keeps the raw gradient)
-    case("cliff", "sgd", {"lr": 0.1}, clip={"norm": 1.0}),
-    case("cliff", "momentum", {"lr": 0.05, "momentum": 0.9}, clip={"value": 0.5}),
+    case("cliff", "sgd", {"lr": 0.3}, clip={"norm": 1.0}),
+    case("cliff", "momentum", {"lr": 0.05, "momentum": 0.9}, clip={"value": 0.5}, steps=110),
     case("goldstein_price", "adam", {"lr": 0.01}, clip={"norm": 10.0}, schedule={"name": "cosine", "t_max": 400, "lr_min": 0.0}),
     case("rosenbrock", "nesterov", {"lr": 1e-3}, clip={"value": 5.0}),
 ]

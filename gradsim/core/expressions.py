@@ -83,10 +83,12 @@ def _translate(node: ast.AST) -> sp.Expr:
             return _checked(left * right)
         return _checked(left / right)
     if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if not isinstance(node.func, ast.Name):
+            _translate(node.func)  # refuses the attribute access, lambda, ... being called
+            raise ValueError("only the allowed functions may be called")
+        name = node.func.id
         if name not in FUNCTIONS:
-            shown = name or ast.unparse(node.func)
-            raise ValueError(f"calling '{shown}' is not allowed; allowed functions: {', '.join(sorted(FUNCTIONS))}")
+            raise ValueError(f"calling '{name}' is not allowed; allowed functions: {', '.join(sorted(FUNCTIONS))}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"function '{name}' takes exactly one argument")
         return FUNCTIONS[name](_translate(node.args[0]))

@@ -10,6 +10,7 @@ Functions accept points of shape (..., 2), so one call serves many runs.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -267,19 +268,19 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
         "four minima; the global one at (−2.9035, −2.9035)"),
     SurfaceSpec(
         "cliff", "Cliff",
-        lambda x, y, height, steepness: (y**2 / 2 + (x - 6) ** 2 / 20
-                                         + height * (1 - sp.tanh(steepness * x)) / 2),
-        (HParam("height", 10.0, 0.0, 1e4, "log", "h", "height of the cliff"),
-         HParam("steepness", 20.0, 0.0, 1e4, "log", "s", "how sharp its edge is: the gradient there is about h·s/2",
+        lambda x, y, wall, sharpness: y**2 / 2 - x + wall * sp.log(1 + sp.exp(sharpness * x)) / sharpness,
+        (HParam("wall", 100.0, 1.0, 1e4, "log", "h", "slope of the wall beyond x = 0", low_open=True),
+         HParam("sharpness", 100.0, 0.0, 1e3, "log", "s", "how abruptly the gentle slope turns into the wall",
                 low_open=True)),
-        lambda height, steepness: [(6.0, 0.0, "minimum")], (-4, 10, -4, 4), (-3.0, 1.0),
-        "a gentle slope that drops off a steep cliff at x = 0; a plain step on the edge is catapulted far"),
+        lambda wall, sharpness: [(-math.log(wall - 1) / sharpness, 0.0, "minimum")], (-12, 3, -4, 4), (-4.0, 1.5),
+        "a gentle slope (gradient 1) running into a wall of slope h at x = 0: a step that lands on the wall "
+        "is thrown back h times farther than it came"),
     SurfaceSpec(
         "plateau", "Plateau",
         lambda x, y, width: 1 - sp.exp(-(x**2 + y**2) / (2 * width**2)),
         (HParam("width", 1.0, 0.0, 100.0, "log", "w", "radius of the well; beyond it the surface is flat",
                 low_open=True),),
-        lambda width: [(0.0, 0.0, "minimum")], (-4, 4, -4, 4), (3.0, 2.5),
+        lambda width: [(0.0, 0.0, "minimum")], (-4, 4, -4, 4), (3.5, 3.0),
         "1 − exp(−r²/2w²): the gradient vanishes far from the minimum"),
     SurfaceSpec(
         "custom", "Your formula", lambda x, y, expr: sp.Integer(0),
