@@ -88,7 +88,8 @@ class HParam:
         below = self.low is not None and (number <= self.low if self.low_open else number < self.low)
         above = self.high is not None and (number >= self.high if self.high_open else number > self.high)
         if below or above:
-            raise ValueError(f"{label} = {value!r} is outside its valid range {self.range_text()}")
+            shown = value if isinstance(value, str) else repr(value)
+            raise ValueError(f"{label} = {shown} is outside its valid range {self.range_text()}")
         return number
 
 

@@ -1,0 +1,129 @@
+"""The command line: run, list, exit codes, atomic output, and `python -m gradsim`."""
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gradsim
+from gradsim.cli import CSV_HEADER, main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_prints_csv_matching_the_api(capsys):
+    code, out, err = run_cli(capsys, "run", "--surface", "rosenbrock", "--optimizer", "adam", "--hp", "lr=0.05",
+                             "--start", "-1.5,2", "--steps", "20")
+    assert code == 0 and err == ""
+    rows = list(csv.reader(io.StringIO(out)))
+    assert tuple(rows[0]) == CSV_HEADER
+    values = np.array(rows[1:], dtype=float)
+    trace = gradsim.simulate("rosenbrock", optimizer="adam", hparams={"lr": 0.05}, start=(-1.5, 2.0), steps=20)
+    np.testing.assert_array_equal(values[:, 0], np.arange(21))
+    np.testing.assert_array_equal(values[:, 1:3], trace.params)  # repr round-trips every bit
+    np.testing.assert_array_equal(values[:, 3], trace.loss)
+    np.testing.assert_array_equal(values[:, 4:6], trace.grad)
+    np.testing.assert_array_equal(values[:, 6:8], trace.lr_eff)
+
+
+def test_every_option_reaches_the_engine(tmp_path, capsys):
+    out = tmp_path / "run.json"
+    code, _, err = run_cli(capsys, "run", "--surface", "quadratic", "--surface-param", "b=4", "--surface-param",
+                           "angle=30", "--optimizer", "momentum", "--hp", "lr=0.05", "--hp", "momentum=0.5",
+                           "--start", "-1,-2", "--steps", "30", "--schedule", "step:step_size=10,gamma=0.5,warmup=3",
+                           "--clip-value", "2", "--grad-noise", "0.1", "--seed", "3", "--out", str(out))
+    assert code == 0 and err == ""
+    document = json.loads(out.read_text())
+    trace = gradsim.simulate("quadratic", {"b": 4, "angle": 30}, optimizer="momentum",
+                             hparams={"lr": 0.05, "momentum": 0.5}, start=(-1, -2), steps=30,
+                             schedule={"name": "step", "step_size": 10, "gamma": 0.5, "warmup": 3},
+                             clip={"value": 2.0}, grad_noise=0.1, seed=3)
+    assert document["config"]["schedule"] == {"name": "step", "step_size": 10, "gamma": 0.5, "warmup": 3}
+    assert document["config"]["hparams"]["momentum"] == 0.5 and document["status"] == "ok"
+    np.testing.assert_array_equal(document["series"]["x"], trace.params[:, 0])
+    np.testing.assert_array_equal(document["series"]["lr"], trace.lr)
+    np.testing.assert_array_equal(document["series"]["state"]["velocity"], trace.state["velocity"])
+
+
+def test_custom_formula_and_clip_norm(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "custom", "--surface-param", "expr=x**2 + 3*y**2",
+                           "--optimizer", "sgd", "--hp", "lr=0.1", "--start", "1,1", "--steps", "2",
+                           "--clip-norm", "1")
+    assert code == 0
+    second = out.splitlines()[2].split(",")
+    assert float(second[1]) == pytest.approx(1 - 0.1 * 2 / np.hypot(2, 6) / (1 + 1e-6 / np.hypot(2, 6)))
+
+
+def test_a_diverged_run_exits_0_writes_its_finite_rows_and_says_so(tmp_path, capsys):
+    out = tmp_path / "run.csv"
+    code, stdout, err = run_cli(capsys, "run", "--surface", "quadratic", "--optimizer", "sgd", "--hp", "lr=0.25",
+                                "--start", "1,1", "--steps", "500", "--out", str(out))
+    trace = gradsim.simulate("quadratic", optimizer="sgd", hparams={"lr": 0.25}, start=(1, 1), steps=500)
+    assert code == 0 and stdout == ""
+    assert err.strip() == f"gradsim: diverged at step {trace.diverged_at}"
+    rows = out.read_text().splitlines()
+    assert len(rows) == 1 + trace.diverged_at
+    assert all(np.isfinite(float(v)) for row in rows[1:] for v in row.split(","))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--optimizer", "adamm"], "unknown optimizer 'adamm'; did you mean 'adam'?"),
+    (["run", "--surface", "himmelblu"], "did you mean 'himmelblau'?"),
+    (["run", "--hp", "lr=-1"], "'lr' = -1 is outside its valid range"),
+    (["run", "--hp", "lr"], "--hp expects K=V, got 'lr'"),
+    (["run", "--start", "1"], "--start expects X,Y"),
+    (["run", "--start", "nan,0"], "start must be finite"),
+    (["run", "--start", "a,b"], "--start expects a number"),
+    (["run", "--steps", "-5"], "steps must not be negative"),
+    (["run", "--steps", "ten"], "--steps expects a whole number"),
+    (["run", "--schedule", "cosine:t_max=0"], "'t_max' = 0 is outside its valid range"),
+    (["run", "--schedule", "cosine:tmax=5"], "did you mean 't_max'"),
+    (["run", "--clip-norm", "0"], "clip norm must be a positive finite number"),
+    (["run", "--clip-norm", "1", "--clip-value", "1"], "not allowed with argument"),
+    (["run", "--grad-noise", "-1"], "grad_noise must be a finite number"),
+    (["run", "--surface", "custom", "--surface-param", "expr=__import__('os')"], "calling '__import__' is not allowed"),
+    (["run", "--out", "trace.txt"], "--out must name a .csv or .json file"),
+    (["run", "--bogus"], "unrecognized arguments: --bogus"),
+    (["fly"], "invalid choice: 'fly'"),
+])
+def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("gradsim: error: ") and message in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_leaves_an_existing_output_file_untouched(tmp_path, capsys):
+    out = tmp_path / "keep.csv"
+    out.write_text("precious\n")
+    code, _, _ = run_cli(capsys, "run", "--optimizer", "nope", "--out", str(out))
+    assert code == 2 and out.read_text() == "precious\n"
+    code, _, err = run_cli(capsys, "run", "--out", str(tmp_path / "missing" / "x.csv"))
+    assert code == 2 and "cannot write" in err
+
+
+def test_list_names_everything(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    for name in [*gradsim.SURFACES, *gradsim.OPTIMIZERS, *gradsim.SCHEDULES, "Datasets"]:
+        assert name in out
+    assert "lr=0.001" in out and "beta2=0.999" in out and "warmup" in out
+
+
+def test_python_dash_m_runs_headless():
+    result = subprocess.run([sys.executable, "-m", "gradsim", "run", "--steps", "3", "--optimizer", "rprop"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ",".join(CSV_HEADER) and len(result.stdout.splitlines()) == 5
+    bad = subprocess.run([sys.executable, "-m", "gradsim", "run", "--steps", "x"], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
