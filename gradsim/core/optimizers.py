@@ -282,10 +282,10 @@ def rprop_update(grad, state, params, hp, lr, t, hessian=None):
         prev_grad = np.zeros_like(grad)
     else:
         step_size, prev_grad = state["step_size"], state["prev_grad"]
-    agreement = np.sign(grad * prev_grad)
-    factor = np.where(agreement > 0, hp["eta_plus"], np.where(agreement < 0, hp["eta_minus"], 1.0))
-    step_size = np.clip(step_size * factor, hp["step_size_min"], hp["step_size_max"])
-    grad = np.where(factor == hp["eta_minus"], 0.0, grad)
+    agreement = np.sign(grad * prev_grad)  # +1: same sign as before, −1: it flipped, 0: a zero
+    factor = np.array([hp["eta_minus"], 1.0, hp["eta_plus"]])[agreement.astype(int) + 1]
+    step_size = np.minimum(np.maximum(step_size * factor, hp["step_size_min"]), hp["step_size_max"])
+    grad = grad * (agreement >= 0)  # after a flip: no step now, and no flip detected next time
     return Step(-np.sign(grad) * step_size, {"step_size": step_size, "prev_grad": grad}, step_size)
 
 
