@@ -226,10 +226,10 @@ def adamw_update(grad, state, params, hp, lr, t, hessian=None):
     AdamW (Loshchilov & Hutter 2019): weight decay taken out of the gradient
     and applied straight to the parameters, so it is not rescaled by √v̂.
     """
-    step = _adam_core(grad, state, hp, lr, t)
+    delta, new_state, lr_eff = _adam_core(grad, state, hp, lr, t)
     if hp["weight_decay"]:
-        return step._replace(delta=step.delta - (lr * hp["weight_decay"]) * params)
-    return step
+        delta = delta - (lr * hp["weight_decay"]) * params
+    return Step(delta, new_state, lr_eff)
 
 
 def adamax_update(grad, state, params, hp, lr, t, hessian=None):
@@ -255,13 +255,14 @@ def nadam_update(grad, state, params, hp, lr, t, hessian=None):
     beta1, beta2, psi = hp["beta1"], hp["beta2"], hp["momentum_decay"]
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-    mu_product = state["mu_product"] * mu
+    # Π μ depends on t only, so it is the same for every parameter and run: one float will do.
+    mu_product = float(state["mu_product"].flat[0]) * mu
     m = _lerp(state["m"], grad, 1.0 - beta1)
     v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
     denom = np.sqrt(v / (1.0 - beta2 ** t)) + hp["eps"]
     delta = ((-lr * (1.0 - mu) / (1.0 - mu_product)) * grad) / denom
     delta = delta + (((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m) / denom
-    return Step(delta, {"m": m, "v": v, "mu_product": mu_product}, lr / denom)
+    return Step(delta, {"m": m, "v": v, "mu_product": np.full_like(grad, mu_product)}, lr / denom)
 
 
 def _nadam_init(params, hp):

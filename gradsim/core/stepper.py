@@ -199,8 +199,7 @@ class Stepper:
                 params = np.where(keep[..., None], params, self.params)
                 loss = np.where(keep, loss, self.loss)
                 grad = np.where(keep[..., None], grad, self.grad)
-                state = {name: np.where(keep[..., None], value, self.state[name])
-                         for name, value in state.items()}
+                # A diverged run's state is left to run on: its rows are blanked and it never moves again.
         self.params, self.loss, self.grad, self.state = params, loss, grad, state
         self.k += 1
         self._pending = None
