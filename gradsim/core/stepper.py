@@ -85,7 +85,9 @@ class Snapshot:
 class Stepper:
     """Steps `optimizer` on `problem` from `start` (shape (D,) or (N, D) for N runs at once).
 
-    `problem` provides loss_grad(points) -> (loss, grad) and hessian(points).
+    `problem` provides loss_grad(points, k) -> (loss, grad) and hessian(points, k), where k is
+    the update count (a network draws the mini-batch of update k from it), and may provide
+    diagnostics(params, k, loss, grad, lr_eff, update) -> {name: value}, recorded with each row.
     """
 
     def __init__(self, problem, optimizer: str | Optimizer, hparams: Mapping[str, Any] | None = None,
@@ -106,7 +108,7 @@ class Stepper:
 
         params = _check_start(start, problem.dim)
         with np.errstate(all="ignore"):
-            loss, grad = problem.loss_grad(params)
+            loss, grad = problem.loss_grad(params, 0)
         bad = ~(np.isfinite(loss) & np.all(np.isfinite(grad), axis=-1))
         if np.any(bad):
             where = "" if params.ndim == 1 else f" for start {int(np.argmax(bad))}"
@@ -120,6 +122,7 @@ class Stepper:
         self._any_dead = False
         self._noise: tuple[int, np.ndarray] | None = None
         self._pending: Pending | None = None
+        self._diagnose = getattr(problem, "diagnostics", None)
 
     # --- live changes -------------------------------------------------------------------
     def set_hparams(self, **changes) -> None:
@@ -164,7 +167,7 @@ class Stepper:
                     self._noise = (self.k, self._rng.standard_normal(self.params.shape))
                 raw = raw + self.grad_noise * self._noise[1]
             lr = self._lr_at(self.k, self.hparams["lr"])
-            hessian = self.problem.hessian(self.params) if self.optimizer.needs_hessian else None
+            hessian = self.problem.hessian(self.params, self.k) if self.optimizer.needs_hessian else None
             step = self.optimizer.update(clip_gradient(raw, self.clip), self.state, self.params,
                                          self.hparams, lr, self.k + 1, hessian)
             self._pending = Pending(raw, lr, step)
@@ -176,7 +179,7 @@ class Stepper:
             return False
         pending = self._pending_update()
         params = self.params + pending.step.delta
-        loss, grad = self.problem.loss_grad(params)
+        loss, grad = self.problem.loss_grad(params, self.k + 1)
         state = pending.step.state
         if params.ndim == 1:  # one run: plain float checks are several times cheaper
             ok = (math.isfinite(loss) and math.isfinite(grad.dot(grad))
@@ -214,10 +217,16 @@ class Stepper:
         pending = self._pending_update()
         row = {"step": self.k, "params": self.params, "loss": self.loss, "grad": pending.raw_grad,
                "lr": pending.lr, "lr_eff": pending.step.lr_eff, "update": pending.step.delta,
-               "state": pending.step.state}
+               "state": pending.step.state, "extra": self._diagnostics(pending)}
         if self._any_dead:
             row = _blank_dead(row, self.alive)
         return row
+
+    def _diagnostics(self, pending: Pending) -> dict[str, Any]:
+        if self._diagnose is None:
+            return {}
+        return self._diagnose(self.params, self.k, self.loss, pending.raw_grad, pending.step.lr_eff,
+                              pending.step.delta)
 
     def run(self, n: int, time_budget: float | None = None) -> dict[str, Any]:
         """Take up to n updates (fewer if `time_budget` seconds pass or every run diverges).
@@ -235,11 +244,11 @@ class Stepper:
                 else:  # the common case, without building a row dict
                     p = self._pending_update()
                     rows.append_values([self.k, self.params, self.loss, p.raw_grad, p.lr, p.step.lr_eff,
-                                        p.step.delta], p.step.state)
+                                        p.step.delta], p.step.state, self._diagnostics(p))
                 self._advance()
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
-        return rows.arrays() if rows.count else stack_rows([], self)
+        return rows.arrays() if rows.count else stack_rows([], self.record())
 
     # --- rewinding ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -271,25 +280,29 @@ class RowBuffer:
         self.count = 0
         self._columns: list[np.ndarray] = []
         self._state_names: tuple[str, ...] = ()
+        self._extra_names: tuple[str, ...] = ()
 
     def append(self, row: dict) -> None:
-        self.append_values([row[key] for key in self.FIELDS], row["state"])
+        self.append_values([row[key] for key in self.FIELDS], row["state"], row.get("extra", {}))
 
-    def append_values(self, values: list, state: dict) -> None:
-        """`values` in the order of FIELDS."""
+    def append_values(self, values: list, state: dict, extra: dict) -> None:
+        """`values` in the order of FIELDS; `state` and `extra` by name."""
         if not self._columns:
-            self._state_names = tuple(state)
-            values += [state[name] for name in self._state_names]
-            self._columns = [np.empty((self.capacity, *np.shape(v)), dtype=int if i == 0 else float)
-                             for i, v in enumerate(values)]
-        else:
-            values += [state[name] for name in self._state_names]
-            if self.count == self.capacity:
-                self._grow()
+            self.allocate(values, state, extra)
+        elif self.count == self.capacity:
+            self._grow()
+        values = values + [state[name] for name in self._state_names] + [extra[name] for name in self._extra_names]
         i = self.count
         for column, value in zip(self._columns, values):
             column[i] = value
         self.count += 1
+
+    def allocate(self, values: list, state: dict, extra: dict) -> None:
+        """Columns shaped like this row's values (so that even an empty buffer has its shapes)."""
+        self._state_names, self._extra_names = tuple(state), tuple(extra)
+        values = values + [state[name] for name in self._state_names] + [extra[name] for name in self._extra_names]
+        self._columns = [np.empty((self.capacity, *np.shape(v)), dtype=int if i == 0 else float)
+                         for i, v in enumerate(values)]
 
     def _grow(self) -> None:
         self.capacity *= 2
@@ -301,23 +314,19 @@ class RowBuffer:
     def arrays(self) -> dict[str, Any]:
         columns = [column[:self.count] for column in self._columns]
         out = dict(zip(self.FIELDS, columns))
-        out["state"] = dict(zip(self._state_names, columns[len(self.FIELDS):]))
+        n_state = len(self.FIELDS) + len(self._state_names)
+        out["state"] = dict(zip(self._state_names, columns[len(self.FIELDS):n_state]))
+        out["extra"] = dict(zip(self._extra_names, columns[n_state:]))
         return out
 
 
-def stack_rows(rows: list[dict], stepper: Stepper) -> dict[str, Any]:
-    """Rows from `Stepper.record` as arrays with a leading step axis."""
-    shape = stepper.params.shape
-    names = stepper.pending().step.state.keys() if not rows else rows[0]["state"].keys()
-    if not rows:
-        empty = np.empty((0, *shape))
-        return {"step": np.empty(0, dtype=int), "params": empty, "loss": np.empty((0, *shape[:-1])),
-                "grad": empty, "lr": np.empty(0), "lr_eff": empty, "update": empty,
-                "state": {name: np.empty((0, *shape)) for name in names}}
-    out = {key: np.array([row[key] for row in rows], dtype=int if key == "step" else float)
-           for key in ("step", "params", "loss", "grad", "lr", "lr_eff", "update")}
-    out["state"] = {name: np.array([row["state"][name] for row in rows]) for name in names}
-    return out
+def stack_rows(rows: list[dict], template: dict) -> dict[str, Any]:
+    """Rows from `Stepper.record` as arrays with a leading step axis (shaped like `template`)."""
+    buffer = RowBuffer(len(rows))
+    buffer.allocate([template[key] for key in RowBuffer.FIELDS], template["state"], template.get("extra", {}))
+    for row in rows:
+        buffer.append(row)
+    return buffer.arrays()
 
 
 def _blank_dead(row: dict, alive: np.ndarray) -> dict:
@@ -326,7 +335,8 @@ def _blank_dead(row: dict, alive: np.ndarray) -> dict:
         value = np.array(value, dtype=float, copy=True)
         value[~alive] = np.nan
         return value
-    out = {**row, "state": {name: blank(value) for name, value in row["state"].items()}}
+    out = {**row, "state": {name: blank(value) for name, value in row["state"].items()},
+           "extra": {name: blank(value) for name, value in row.get("extra", {}).items()}}
     for key in ("params", "loss", "grad", "lr_eff", "update"):
         out[key] = blank(row[key])
     return out

@@ -66,8 +66,8 @@ class Surface:
     def __repr__(self) -> str:
         return f"Surface({self.name!r}, {self.params})"
 
-    def loss_grad(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss (...,) and gradient (..., 2) at points (..., 2)."""
+    def loss_grad(self, points: np.ndarray, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Loss (...,) and gradient (..., 2) at points (..., 2); k (the update count) is unused."""
         if points.ndim == 1:  # NumPy scalars, not 0-d arrays: several times faster for one run
             f, gx, gy = self._value_grad(points[0], points[1], *self._numeric_args)
             return f, np.array((gx, gy), dtype=float)
@@ -82,7 +82,7 @@ class Surface:
     def loss(self, points: np.ndarray) -> np.ndarray:
         return self.loss_grad(np.asarray(points, dtype=float))[0]
 
-    def hessian(self, points: np.ndarray) -> np.ndarray:
+    def hessian(self, points: np.ndarray, k: int = 0) -> np.ndarray:
         """Hessian (..., 2, 2) at points (..., 2)."""
         hxx, hxy, hyy = self._hessian(points[..., 0], points[..., 1], *self._numeric_args)
         hess = np.empty(points.shape + (2,))
