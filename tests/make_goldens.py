@@ -14,6 +14,7 @@ import json
 import math
 import pathlib
 
+import numpy as np
 import torch
 
 torch.set_default_dtype(torch.float64)
@@ -209,5 +210,106 @@ def main():
     (HERE / "torch_optim.json").write_text(json.dumps(document) + "\n")
 
 
+
+# --- networks: full-batch training replayed in torch ---------------------------------------------
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+               "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01), "linear": lambda z: z}
+
+
+def network_case(activation, loss, hidden, optimizer, hparams, steps=60, **extra):
+    return {"activation": activation, "loss": loss, "hidden": hidden, "optimizer": optimizer,
+            "hparams": hparams, "steps": steps, **extra}
+
+
+NETWORK_CASES = [
+    network_case("tanh", "bce", [8, 8], "sgd", {"lr": 0.5}),
+    network_case("sigmoid", "bce", [6, 6, 6], "momentum", {"lr": 0.5, "momentum": 0.9}),
+    network_case("relu", "ce", [8], "adam", {"lr": 0.01}, classes=3),
+    network_case("leaky_relu", "ce", [8, 8], "rmsprop", {"lr": 0.005, "centered": True}, classes=3),
+    network_case("tanh", "mse", [8], "adagrad", {"lr": 0.1}),
+    # Matrix products round differently in torch and NumPy (summation order); Nadam's and Rprop's
+    # normalized steps amplify that last-bit difference, so their cases stop before it shows.
+    network_case("linear", "mse", [4], "nadam", {"lr": 0.01}, regression=True, steps=30),
+    network_case("sigmoid", "mse", [8], "adamw", {"lr": 0.01, "weight_decay": 0.1}, regression=True),
+    network_case("relu", "bce", [8, 8], "adamax", {"lr": 0.01}, schedule={"name": "exponential", "gamma": 0.98},
+                 clip={"norm": 0.5}),
+    network_case("tanh", "ce", [6], "adadelta", {}, classes=3, clip={"value": 0.05}),
+    network_case("leaky_relu", "bce", [5, 5, 5, 5], "nesterov", {"lr": 0.1, "momentum": 0.9}),
+    network_case("tanh", "bce", [8], "rprop", {"lr": 0.01}, steps=25),
+]
+
+
+def network_data(case, rng):
+    X = rng.uniform(-1.5, 1.5, (48, 2))
+    if case.get("regression"):
+        return X, np.sin(2 * X[:, :1]) + 0.1 * rng.standard_normal((48, 1))
+    classes = case.get("classes", 2)
+    y = (np.floor((np.arctan2(X[:, 1], X[:, 0]) + np.pi) / (2 * np.pi) * classes) % classes).astype(int)
+    return X, y
+
+
+def run_network(case, seed):
+    rng = np.random.default_rng(seed)
+    X, y = network_data(case, rng)
+    outputs = (1 if case["loss"] == "bce" else case.get("classes", 2) if case["loss"] == "ce"
+               else y.shape[1] if case.get("regression") else 1)
+    sizes = [2, *case["hidden"], outputs]
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = math.sqrt(6 / (fan_in + fan_out))
+        weights += [torch.tensor(rng.uniform(-bound, bound, (fan_in, fan_out)), requires_grad=True),
+                    torch.tensor(0.1 * rng.standard_normal(fan_out), requires_grad=True)]
+    act = ACTIVATIONS[case["activation"]]
+    Xt = torch.tensor(X)
+    if case["loss"] == "bce":
+        target, criterion = torch.tensor(y, dtype=torch.float64)[:, None], torch.nn.BCEWithLogitsLoss()
+    elif case["loss"] == "ce":
+        target, criterion = torch.tensor(y), torch.nn.CrossEntropyLoss()
+    else:
+        target = torch.tensor(y if case.get("regression") else y[:, None], dtype=torch.float64)
+        criterion = torch.nn.MSELoss()
+
+    def flat():
+        return torch.cat([w.detach().reshape(-1) for w in weights]).tolist()
+
+    optimizer = make_optimizer(case["optimizer"], weights, case["hparams"])
+    scheduler = make_scheduler(optimizer, case.get("schedule"))
+    out = {"X": X.tolist(), "y": y.tolist(), "sizes": sizes, "params": [], "losses": []}
+    for k in range(case["steps"] + 1):
+        optimizer.zero_grad()
+        a = Xt
+        for i in range(0, len(weights), 2):
+            a = a @ weights[i] + weights[i + 1]
+            if i < len(weights) - 2:
+                a = act(a)
+        loss = criterion(a, target)
+        loss.backward()
+        out["params"].append(flat())
+        out["losses"].append(loss.item())
+        if k == case["steps"]:
+            break
+        clip = case.get("clip") or {}
+        if "norm" in clip:
+            torch.nn.utils.clip_grad_norm_(weights, clip["norm"])
+        if "value" in clip:
+            torch.nn.utils.clip_grad_value_(weights, clip["value"])
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+    return out
+
+
+def main_networks():
+    results = []
+    for seed, c in enumerate(NETWORK_CASES):
+        results.append({**c, **run_network(c, seed)})
+        print(f"{c['activation']:>10} {c['loss']:<4} {c['optimizer']:<9} loss {results[-1]['losses'][0]:.4f} -> "
+              f"{results[-1]['losses'][-1]:.4f}")
+    document = {"made_by": "tests/make_goldens.py", "torch": torch.__version__, "cases": results}
+    (HERE / "torch_networks.json").write_text(json.dumps(document) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    main_networks()
