@@ -19,13 +19,15 @@ import numpy as np
 
 from . import __version__
 from .core import OPTIMIZERS, SCHEDULES, SURFACES, Trace, simulate
+from .core.datasets import DATASETS
+from .core.mlp import ACTIVATIONS, INITS, LOSSES
 from .core.schedules import WARMUP
 
 CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y", "lr_x", "lr_y")
 
 # Options whose value may start with '-' (a negative number), which argparse would take for an option.
 _VALUE_OPTIONS = ("--start", "--steps", "--seed", "--clip-norm", "--clip-value", "--grad-noise",
-                  "--max-param-norm")
+                  "--max-param-norm", "--batch-size", "--init-std")
 
 
 class UsageError(Exception):
@@ -62,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-param-norm", default="1e6", metavar="B",
                      help="a run whose parameter norm passes B has diverged (default 1e6)")
     run.add_argument("--out", metavar="FILE", help="write FILE.csv or FILE.json (default: CSV on stdout)")
+    net = run.add_argument_group("networks (instead of --surface)")
+    net.add_argument("--dataset", help="train a network on this dataset (see 'gradsim list')")
+    net.add_argument("--dataset-param", action="append", default=[], metavar="K=V",
+                     help="dataset option, e.g. n=500, noise=0.2, test_fraction=0.2, path=FILE.csv; repeatable")
+    net.add_argument("--hidden", default="16", metavar="N,N,...", help="hidden layer sizes (default 16; 0 for none)")
+    net.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
+    net.add_argument("--loss", default=None, help="bce, mse or ce (default: bce, ce for 3+ classes, mse for regression)")
+    net.add_argument("--init", default="xavier", help="initialization (default xavier)")
+    net.add_argument("--init-std", default="0.1", metavar="S", help="std of the 'normal' initialization")
+    net.add_argument("--batch-size", metavar="M", help="mini-batch size (default: all data; 1 is online SGD)")
 
     commands.add_parser("list", help="list surfaces, optimizers with their hyperparameters, schedules, datasets")
     return parser
@@ -86,6 +98,8 @@ def _run(args) -> int:
     out = args.out
     if out is not None and not out.lower().endswith((".csv", ".json")):
         raise UsageError(f"--out must name a .csv or .json file, got '{out}'")
+    if args.dataset is not None:
+        return _run_network(args, out)
     try:
         trace = simulate(
             surface=args.surface, surface_params=_pairs(args.surface_param, "--surface-param"),
@@ -98,6 +112,38 @@ def _run(args) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     text = trace_json(trace) if out and out.lower().endswith(".json") else trace_csv(trace)
+    return _write(trace, text, out)
+
+
+def _run_network(args, out) -> int:
+    try:
+        hidden = [] if args.hidden.strip() in ("", "0") else [_integer(h, "--hidden") for h in args.hidden.split(",")]
+        dataset_params = _pairs(args.dataset_param, "--dataset-param")
+        loss = args.loss or _default_loss(args.dataset, dataset_params)
+        trace = simulate(
+            dataset=args.dataset, dataset_params=dataset_params,
+            model={"hidden": hidden, "activation": args.activation, "loss": loss, "init": args.init,
+                   "init_std": _number(args.init_std, "--init-std")},
+            batch_size=_integer(args.batch_size, "--batch-size") if args.batch_size is not None else None,
+            optimizer=args.optimizer, hparams=_pairs(args.hp, "--hp"), steps=_integer(args.steps, "--steps"),
+            schedule=_schedule(args.schedule), clip=_clip(args), grad_noise=_number(args.grad_noise, "--grad-noise"),
+            seed=_integer(args.seed, "--seed") if args.seed is not None else 0,
+            max_param_norm=_number(args.max_param_norm, "--max-param-norm"))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    text = network_json(trace) if out and out.lower().endswith(".json") else network_csv(trace)
+    return _write(trace, text, out)
+
+
+def _default_loss(dataset: str, params: dict) -> str:
+    if dataset == "sine" or (dataset == "csv" and params.get("task") == "regression"):
+        return "mse"
+    if dataset in ("spirals", "blobs") and int(float(params.get("classes", 2 if dataset == "spirals" else 3))) > 2:
+        return "ce"
+    return "bce"
+
+
+def _write(trace: Trace, text: str, out: str | None) -> int:
     if out is None:
         sys.stdout.write(text)
     else:
@@ -209,6 +255,38 @@ def trace_json(trace: Trace) -> str:
     return json.dumps(document, indent=1) + "\n"
 
 
+def _network_columns(trace: Trace) -> dict[str, np.ndarray]:
+    columns = {"step": trace.step, "epoch": trace.epoch, "loss": trace.loss, "batch_loss": trace.batch_loss,
+               "train_accuracy": trace.train_accuracy}
+    if "test_loss" in trace.extra:
+        columns.update(test_loss=trace.test_loss, test_accuracy=trace.test_accuracy)
+    columns["lr"] = trace.lr
+    for name in ("grad_norm", "weight_norm", "update_ratio"):
+        for i, column in enumerate(trace.extra[f"{name}_layers"].T, start=1):
+            columns[f"{name}_{i}"] = column
+    return columns
+
+
+def network_csv(trace: Trace) -> str:
+    """A network run as CSV: step, epoch, losses, accuracies, rate, and per-layer norms."""
+    columns = _network_columns(trace)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in zip(*(c.tolist() for c in columns.values())):
+        writer.writerow([int(v) if i < 2 else repr(v) for i, v in enumerate(row)])
+    return buffer.getvalue()
+
+
+def network_json(trace: Trace) -> str:
+    series = {name: values.tolist() for name, values in _network_columns(trace).items()}
+    series["lr_eff_layers"] = trace.lr_eff_layers.tolist()
+    document = {"gradsim": __version__, "config": trace.config, "status": trace.status,
+                "diverged_at": trace.diverged_at, "series": series,
+                "params_final": [{"W": W.tolist(), "b": b.tolist()} for W, b in trace.params_final]}
+    return json.dumps(document, indent=1, allow_nan=True) + "\n"
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -238,7 +316,12 @@ def list_text() -> str:
     for schedule in SCHEDULES.values():
         params = ", ".join(f"{p.name}={p.default}" for p in schedule.hparams)
         lines.append(f"  {schedule.name:<16} {schedule.formula}{f'  ({params})' if params else ''}")
-    lines += ["", "Datasets:", "  (none in this version: networks on toy datasets come next)", ""]
+    lines += ["", "Datasets (each also takes n, noise and test_fraction):"]
+    for spec in DATASETS.values():
+        params = ", ".join(f"{p.name}={p.default!r}" if p.kind is str else f"{p.name}={p.default}" for p in spec.params)
+        lines.append(f"  {spec.name:<16} {spec.title} [{spec.task}]{f' ({params})' if params else ''}")
+    lines += ["", "Activations: " + ", ".join(ACTIVATIONS), "Losses:", *(f"  {k:<6} {v}" for k, v in LOSSES.items()),
+              "Initializations:", *(f"  {k:<8} {v}" for k, v in INITS.items()), ""]
     return "\n".join(lines)
 
 

@@ -127,3 +127,43 @@ def test_python_dash_m_runs_headless():
     bad = subprocess.run([sys.executable, "-m", "gradsim", "run", "--steps", "x"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_network_run_writes_epochs_losses_and_layer_norms(capsys):
+    code, out, err = run_cli(capsys, "run", "--dataset", "moons", "--dataset-param", "test_fraction=0.2",
+                             "--hidden", "16,16", "--activation", "tanh", "--loss", "bce", "--init", "xavier",
+                             "--batch-size", "32", "--seed", "0", "--optimizer", "adam", "--hp", "lr=0.01",
+                             "--steps", "12")
+    assert code == 0 and err == ""
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:3] == ["step", "epoch", "loss"]
+    assert {"grad_norm_1", "grad_norm_2", "grad_norm_3", "test_accuracy", "batch_loss"} <= set(rows[0])
+    trace = gradsim.simulate(dataset="moons", dataset_params={"test_fraction": 0.2},
+                             model={"hidden": [16, 16], "activation": "tanh", "loss": "bce", "init": "xavier"},
+                             batch_size=32, seed=0, optimizer="adam", hparams={"lr": 0.01}, steps=12)
+    assert [int(r["epoch"]) for r in rows] == trace.epoch.tolist() == [0] * 5 + [1] * 5 + [2] * 3
+    np.testing.assert_array_equal([float(r["loss"]) for r in rows], trace.loss)
+    np.testing.assert_array_equal([float(r["grad_norm_2"]) for r in rows], trace.grad_norm_layers[:, 1])
+
+
+def test_network_json_and_defaults(tmp_path, capsys):
+    out = tmp_path / "net.json"
+    code, _, _ = run_cli(capsys, "run", "--dataset", "spirals", "--dataset-param", "classes=3", "--hidden", "8",
+                         "--steps", "3", "--out", str(out))
+    document = json.loads(out.read_text())
+    assert code == 0 and document["config"]["model"]["loss"] == "ce" and document["config"]["sizes"] == [2, 8, 3]
+    assert len(document["series"]["lr_eff_layers"]) == 4 and len(document["params_final"]) == 2
+    code, stdout, _ = run_cli(capsys, "run", "--dataset", "sine", "--hidden", "0", "--steps", "1")
+    assert code == 0 and "train_accuracy" in stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "moonz"], "did you mean 'moons'"),
+    (["--dataset", "moons", "--hidden", "8,x"], "--hidden expects a whole number"),
+    (["--dataset", "moons", "--activation", "relux"], "did you mean 'relu'"),
+    (["--dataset", "moons", "--batch-size", "-3"], "batch_size must be None"),
+    (["--dataset", "csv", "--dataset-param", "path=/no/such.csv"], "/no/such.csv: no such file"),
+])
+def test_bad_network_input_exits_2(capsys, args, message):
+    code, out, err = run_cli(capsys, "run", *args)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
