@@ -135,9 +135,11 @@ class MLP:
         grad[rows, targets] -= 1.0
         return float(-log_prob[rows, targets].mean()), grad / n
 
-    def loss_grad(self, theta: np.ndarray, X: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean loss on (X, targets) and its gradient with respect to theta, by backpropagation."""
-        logits, pre, outputs = self.forward(theta, X)
+    def loss_grad(self, theta: np.ndarray, X: np.ndarray, targets: np.ndarray,
+                  forward: tuple | None = None) -> tuple[float, np.ndarray]:
+        """Mean loss on (X, targets) and its gradient with respect to theta, by backpropagation.
+        `forward` may pass in `self.forward(theta, X)` when the caller has it already."""
+        logits, pre, outputs = forward or self.forward(theta, X)
         loss, delta = self.loss_and_output_grad(logits, targets)
         dact = ACTIVATIONS[self.activation][1]
         grad = np.empty_like(theta)
@@ -152,7 +154,9 @@ class MLP:
 
     def predict(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Class probabilities (n, C) for classification losses, outputs (n, k) for mse."""
-        logits = self.forward(theta, X)[0]
+        return self.outputs_from_logits(self.forward(theta, X)[0])
+
+    def outputs_from_logits(self, logits: np.ndarray) -> np.ndarray:
         if self.loss == "bce":
             p = _sigmoid(logits[:, 0])
             return np.column_stack([1.0 - p, p])

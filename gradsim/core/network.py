@@ -24,6 +24,8 @@ class NetworkProblem:
         self.mlp, self.data = mlp, data
         self.dim = mlp.n_params
         self.targets = self._targets(data.y)
+        # W and b of a layer sit side by side in the flat vector: one slice covers both
+        self._layer_slices = [slice(w.start, b.stop) for w, b, _ in mlp.slices()]
         self.test_targets = None if data.X_test is None else self._targets(data.y_test)
         n = len(data.X)
         if batch_size is not None:
@@ -36,6 +38,7 @@ class NetworkProblem:
         self.batches_per_epoch = 1 if batch_size is None else math.ceil(n / batch_size)
         self._seed = 0 if seed is None else seed
         self._order: tuple[int, np.ndarray] | None = None
+        self._last_full: tuple[np.ndarray, tuple] | None = None  # (theta, forward pass on all data)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         if self.mlp.loss != "mse":
@@ -63,9 +66,15 @@ class NetworkProblem:
     def loss_grad(self, theta: np.ndarray, k: int = 0) -> tuple[float, np.ndarray]:
         """Mean loss on batch k and its gradient."""
         rows = self.batch(k)
-        X, t = (self.data.X, self.targets) if rows is None else (self.data.X[rows], self.targets[rows])
-        loss, grad = self.mlp.loss_grad(theta, X, t)
-        return loss, grad
+        if rows is None:
+            return self.mlp.loss_grad(theta, self.data.X, self.targets, self._forward_all(theta))
+        return self.mlp.loss_grad(theta, self.data.X[rows], self.targets[rows])
+
+    def _forward_all(self, theta: np.ndarray) -> tuple:
+        # The step loop evaluates a point, then records its diagnostics: one forward pass serves both.
+        if self._last_full is None or self._last_full[0] is not theta:
+            self._last_full = (theta, self.mlp.forward(theta, self.data.X))
+        return self._last_full[1]
 
     def hessian(self, theta: np.ndarray, k: int = 0) -> np.ndarray:
         """Hessian of the batch loss by central differences of the exact gradient (for Newton)."""
@@ -82,30 +91,34 @@ class NetworkProblem:
         return 0.5 * (hess + hess.T)
 
     # --- diagnostics, recorded with every step ------------------------------------------------
-    def accuracy(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    def accuracy(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray, logits: np.ndarray | None = None) -> float:
+        """Fraction of points whose most likely class is their label (NaN for regression)."""
         if self.data.task != "classification":
             return math.nan
-        return float(np.mean(self.mlp.predict(theta, X).argmax(axis=1) == y))
+        if logits is None:
+            logits = self.mlp.forward(theta, X)[0]
+        return float(np.mean(self.mlp.outputs_from_logits(logits).argmax(axis=1) == y))
 
     def diagnostics(self, theta: np.ndarray, k: int, batch_loss: float, grad: np.ndarray,
                     lr_eff: np.ndarray, update: np.ndarray) -> dict[str, Any]:
         """What the panels plot for the point after k updates (see the Trace docs)."""
         mlp, data = self.mlp, self.data
-        train_loss = batch_loss if self.batch_size is None else self.mlp.loss_grad(theta, data.X, self.targets)[0]
+        logits = self._forward_all(theta)[0]
+        train_loss = batch_loss if self.batch_size is None else mlp.loss_and_output_grad(logits, self.targets)[0]
         out = {"epoch": self.epoch(k), "train_loss": train_loss,
-               "train_accuracy": self.accuracy(theta, data.X, data.y)}
+               "train_accuracy": self.accuracy(theta, data.X, data.y, logits)}
         if data.X_test is not None:
             out["test_loss"] = mlp.loss_grad(theta, data.X_test, self.test_targets)[0]
             out["test_accuracy"] = self.accuracy(theta, data.X_test, data.y_test)
         L = mlp.n_layers
         grad_norm, weight_norm, ratio, rates = np.empty(L), np.empty(L), np.empty(L), np.empty((L, 3))
-        for i, (w, b, _) in enumerate(mlp.slices()):
-            layer = np.r_[w, b]
+        for i, layer in enumerate(self._layer_slices):
             grad_norm[i] = np.linalg.norm(grad[layer])
             weight_norm[i] = np.linalg.norm(theta[layer])
             step = np.linalg.norm(update[layer])
             ratio[i] = step / weight_norm[i] if weight_norm[i] > 0 else math.nan
-            rates[i] = np.percentile(lr_eff[layer], (0, 50, 100))
+            ordered = np.sort(lr_eff[layer])
+            rates[i] = ordered[0], 0.5 * (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]), ordered[-1]
         out.update(grad_norm_layers=grad_norm, weight_norm_layers=weight_norm, update_ratio_layers=ratio,
                    lr_eff_layers=rates)
         return out
