@@ -1,5 +1,24 @@
-"""The desktop app: the only package that imports Qt.
+"""The desktop app: the only package that imports Qt."""
+from __future__ import annotations
 
-The window, its worker thread and panels arrive with the desktop-app issue; until then
-`gradsim` with no command says so and the engine, API and command line work on their own.
-"""
+import sys
+
+
+def main() -> int:
+    """Open the GradSim window and run until it is closed."""
+    from PySide6.QtWidgets import QApplication
+
+    from .window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("GradSim")
+    window = MainWindow()
+    window.show()
+    return app.exec()
+
+
+def __getattr__(name: str):
+    if name == "MainWindow":  # imported lazily so that `import gradsim.gui` stays cheap
+        from .window import MainWindow
+        return MainWindow
+    raise AttributeError(name)

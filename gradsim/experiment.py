@@ -1,0 +1,139 @@
+"""An experiment: the problem, the start, and up to eight runs to compare, as plain data.
+
+This is what the app edits and what File ▸ Save writes: a versioned JSON document, written
+atomically. Loading checks everything and raises ValueError with a message that names the
+problem, so a corrupt or foreign file never replaces the current work. Qt-free.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .core.optimizers import get_optimizer
+from .core.schedules import make_lr_fn
+from .core.stepper import resolve_clip
+from .core.surfaces import get_surface
+
+FORMAT = "gradsim-experiment"
+VERSION = 1
+MAX_RUNS = 8
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+@dataclass
+class RunConfig:
+    optimizer: str
+    hparams: dict = field(default_factory=dict)
+    color: str = PALETTE[0]
+    visible: bool = True
+
+    @property
+    def label(self) -> str:
+        lr = self.hparams.get("lr")
+        return f"{get_optimizer(self.optimizer).title}" + (f" (η={lr:g})" if lr is not None else "")
+
+
+@dataclass
+class Experiment:
+    surface: str = "rosenbrock"
+    surface_params: dict = field(default_factory=dict)
+    start: tuple[float, float] | None = None
+    runs: list[RunConfig] = field(default_factory=list)
+    schedule: dict | None = None
+    clip: dict | None = None
+    grad_noise: float = 0.0
+    seed: int = 0
+    max_steps: int = 100_000
+
+    @classmethod
+    def default(cls) -> "Experiment":
+        """Rosenbrock's valley with plain gradient descent, momentum and Adam."""
+        return cls(runs=[RunConfig("sgd", {"lr": 1e-3}, PALETTE[0]),
+                         RunConfig("momentum", {"lr": 1e-3, "momentum": 0.9}, PALETTE[1]),
+                         RunConfig("adam", {"lr": 0.05}, PALETTE[2])])
+
+    def resolved_start(self) -> tuple[float, float]:
+        return tuple(self.start) if self.start is not None else get_surface(self.surface, self.surface_params).start
+
+    def next_color(self) -> str:
+        used = {run.color for run in self.runs}
+        return next((c for c in PALETTE if c not in used), PALETTE[len(self.runs) % len(PALETTE)])
+
+    def validate(self) -> "Experiment":
+        """Check every part against the engine; returns self, or raises ValueError."""
+        surface = get_surface(self.surface, self.surface_params)
+        if self.start is not None:
+            if len(self.start) != 2 or not all(isinstance(v, (int, float)) for v in self.start):
+                raise ValueError(f"start must be two numbers, got {self.start!r}")
+            self.start = (float(self.start[0]), float(self.start[1]))
+        if not 1 <= len(self.runs) <= MAX_RUNS:
+            raise ValueError(f"an experiment has 1 to {MAX_RUNS} runs, got {len(self.runs)}")
+        for i, run in enumerate(self.runs, start=1):
+            try:
+                run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
+            except ValueError as error:
+                raise ValueError(f"run {i}: {error}") from None
+        make_lr_fn(self.schedule)
+        resolve_clip(self.clip)
+        if not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise ValueError(f"max_steps must be a whole number ≥ 1, got {self.max_steps!r}")
+        del surface
+        return self
+
+    # --- files ----------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        document = {"format": FORMAT, "version": VERSION, **asdict(self)}
+        return json.dumps(document, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "the file") -> "Experiment":
+        try:
+            document = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"{source} is not a GradSim experiment: it is not valid JSON ({error})") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ValueError(f"{source} is not a GradSim experiment (no \"format\": \"{FORMAT}\")")
+        if document.get("version") != VERSION:
+            raise ValueError(f"{source} is a version {document.get('version')} experiment; "
+                             f"this GradSim reads version {VERSION}")
+        fields = {k: v for k, v in document.items() if k not in ("format", "version")}
+        unknown = set(fields) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
+        try:
+            runs = [RunConfig(**run) for run in fields.pop("runs", [])]
+            experiment = cls(runs=runs, **fields)
+        except TypeError as error:
+            raise ValueError(f"{source}: {error}") from None
+        try:
+            return experiment.validate()
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+
+    def save(self, path: str) -> None:
+        directory = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".gradsim-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(self.to_json())
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    @classmethod
+    def load(cls, path: str) -> "Experiment":
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+        except OSError as error:
+            raise ValueError(f"cannot open {path}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a GradSim experiment: it is not text") from None
+        return cls.from_json(text, source=path)
+
+

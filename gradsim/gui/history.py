@@ -1,0 +1,74 @@
+"""What the app keeps of each run: a bounded, evenly thinned history plus the latest row.
+
+A run of ten million steps must not grow without limit: once a history holds MAX_ROWS rows it
+keeps every other one and from then on records every second step (then every fourth, ...). The
+latest row is always kept whole, for the inspector. Pure NumPy; no Qt.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MAX_ROWS = 20_000
+FIELDS = ("step", "params", "loss", "grad", "lr", "lr_eff", "update")
+
+
+class RunHistory:
+    def __init__(self, max_rows: int = MAX_ROWS):
+        self.max_rows = max_rows
+        self.stride = 1
+        self.count = 0
+        self.columns: dict[str, np.ndarray] = {}
+        self.current: dict | None = None  # the latest row, with its state
+        self.status = "ok"
+        self.diverged_at: int | None = None
+        self.reason = ""
+
+    def extend(self, rows: dict) -> None:
+        """Append the rows of one chunk (as `Stepper.run` returns them, plus "current")."""
+        self.current = rows.get("current", self.current)
+        steps = rows["step"]
+        keep = steps % self.stride == 0
+        values = {key: rows[key][keep] for key in FIELDS}
+        values.update({f"state.{k}": v[keep] for k, v in rows["state"].items()})
+        n = int(keep.sum())
+        if not self.columns:
+            self.columns = {k: np.empty((max(64, 2 * n), *v.shape[1:]), v.dtype) for k, v in values.items()}
+        if self.count + n > len(self.columns["step"]):
+            size = max(2 * len(self.columns["step"]), self.count + n)
+            for key, column in self.columns.items():
+                grown = np.empty((size, *column.shape[1:]), column.dtype)
+                grown[:self.count] = column[:self.count]
+                self.columns[key] = grown
+        for key, value in values.items():
+            self.columns[key][self.count:self.count + n] = value
+        self.count += n
+        while self.count > self.max_rows:
+            self._thin()
+
+    def _thin(self) -> None:
+        self.stride *= 2
+        keep = self.columns["step"][:self.count] % self.stride == 0
+        n = int(keep.sum())
+        for key, column in self.columns.items():
+            column[:n] = column[:self.count][keep]
+        self.count = n
+
+    def get(self, key: str) -> np.ndarray:
+        return self.columns[key][:self.count] if self.columns else np.empty(0)
+
+    @property
+    def last_step(self) -> int:
+        return int(self.current["step"]) if self.current is not None else 0
+
+    def index_at(self, step: int) -> int:
+        """The last kept row at or before `step`."""
+        steps = self.get("step")
+        return max(0, int(np.searchsorted(steps, step, side="right")) - 1)
+
+    def row(self, index: int) -> dict:
+        row = {key: self.columns[key][index] for key in FIELDS}
+        row["state"] = {k[6:]: v[index] for k, v in self.columns.items() if k.startswith("state.")}
+        return row
+
+    def nbytes(self) -> int:
+        return sum(column.nbytes for column in self.columns.values())

@@ -1,0 +1,171 @@
+"""The four linked plots. Each creates its plot items once and updates them with setData."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+
+from ..core import Surface
+
+# Thick antialiased pens over thousands of points are slow to stroke as one path in Qt's raster
+# engine; drawn as separate segments they are several times faster.
+pg.setConfigOptions(antialias=True, segmentedLineMode="on")
+
+MAX_PATH_POINTS = 3000  # a trajectory is thinned evenly to this many points for drawing
+
+
+def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotWidget:
+    plot = pg.PlotWidget(title=title)
+    plot.setObjectName(name)
+    plot.setAccessibleName(title)
+    plot.setLabel("bottom", "step")
+    plot.setLabel("left", ylabel)
+    plot.setLogMode(y=log)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+    plot.getPlotItem().setClipToView(True)
+    plot.addLegend(offset=(-10, 10))
+    return plot
+
+
+class TimeSeriesPanel:
+    """A plot of one quantity against the step, one or more curves per run, and a cursor line."""
+
+    def __init__(self, name: str, title: str, ylabel: str, curves_per_run: int = 1):
+        self.widget = _time_plot(name, title, ylabel)
+        self.curves_per_run = curves_per_run
+        self.curves: list[list[pg.PlotDataItem]] = []
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.DashLine))
+        self.widget.addItem(self.cursor)
+        self.readout = pg.TextItem(anchor=(0, 1), color=(60, 60, 60))
+        self.widget.addItem(self.readout, ignoreBounds=True)
+        self.widget.scene().sigMouseMoved.connect(self._hover)
+        self._data: list[tuple[np.ndarray, list[np.ndarray]]] = []
+
+    def set_runs(self, labels: list[str], colors: list[str]) -> None:
+        for curves in self.curves:
+            for curve in curves:
+                self.widget.removeItem(curve)
+        self.widget.getPlotItem().legend.clear()
+        self.curves = []
+        styles = [pg.QtCore.Qt.SolidLine, pg.QtCore.Qt.DashLine]
+        for label, color in zip(labels, colors):
+            curves = []
+            for j in range(self.curves_per_run):
+                name = label if self.curves_per_run == 1 else f"{label} {'xy'[j]}"
+                curve = self.widget.plot([], [], pen=pg.mkPen(color, width=2, style=styles[j % 2]), name=name)
+                curves.append(curve)
+            self.curves.append(curves)
+        self._data = [(np.empty(0), [np.empty(0)] * self.curves_per_run) for _ in labels]
+
+    def set_run_data(self, index: int, steps: np.ndarray, series: list[np.ndarray], visible: bool) -> None:
+        finite = [np.where(np.isfinite(s) & (s > 0), s, np.nan) for s in series]
+        self._data[index] = (steps, finite)
+        for curve, values in zip(self.curves[index], finite):
+            curve.setData(steps, values, connect="finite")
+            curve.setVisible(visible)
+
+    def set_cursor(self, step: int) -> None:
+        self.cursor.setValue(step)
+
+    def _hover(self, position) -> None:
+        box = self.widget.getPlotItem().vb
+        if not self.widget.sceneBoundingRect().contains(position):
+            return
+        point = box.mapSceneToView(position)
+        step = int(round(point.x()))
+        lines = []
+        for (steps, series), curves in zip(self._data, self.curves):
+            if len(steps) == 0 or not curves[0].isVisible():
+                continue
+            i = min(len(steps) - 1, max(0, int(np.searchsorted(steps, step))))
+            values = ", ".join(f"{s[i]:.4g}" for s in series)
+            lines.append(f"{curves[0].name() or ''}: {values}")
+        self.readout.setText(f"step {step}\n" + "\n".join(lines))
+        self.readout.setPos(point.x(), point.y())
+
+
+class TrajectoryPanel:
+    """Filled contours on a log scale, the marked stationary points, and every run's path."""
+
+    start_clicked = None  # set by the window: a callable(x, y)
+
+    def __init__(self):
+        self.widget = pg.PlotWidget(title="Trajectory")
+        self.widget.setObjectName("trajectoryPlot")
+        self.widget.setAccessibleName("Trajectory on the loss surface")
+        self.widget.setAspectLocked(False)
+        self.image = pg.ImageItem()
+        self.widget.addItem(self.image)
+        self.markers = {kind: pg.ScatterPlotItem(symbol=symbol, size=12, pen=pg.mkPen("k", width=1.5),
+                                                 brush=pg.mkBrush(brush))
+                        for kind, symbol, brush in (("minimum", "o", "w"), ("saddle", "x", "k"),
+                                                    ("maximum", "t", "w"))}
+        for item in self.markers.values():
+            self.widget.addItem(item)
+        self.paths: list[pg.PlotDataItem] = []
+        self.heads: list[pg.ScatterPlotItem] = []
+        self.start_marker = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush=pg.mkBrush("y"))
+        self.widget.addItem(self.start_marker)
+        self.readout = pg.TextItem(anchor=(0, 0), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 190))
+        self.widget.addItem(self.readout, ignoreBounds=True)
+        self.surface: Surface | None = None
+        self.widget.scene().sigMouseMoved.connect(self._hover)
+        self.widget.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_surface(self, surface: Surface) -> None:
+        self.surface = surface
+        xs, ys, values = surface.grid(240, 240)
+        finite = np.isfinite(values)
+        low = values[finite].min() if finite.any() else 0.0
+        # log-spaced bands: each band is a constant factor above the lowest value
+        shifted = np.log10(np.where(finite, values - low, np.nan) + 1e-3 * (np.nanmax(values) - low + 1e-12))
+        bands = np.floor(shifted * 4) / 4
+        self.image.setImage(np.nan_to_num(bands.T, nan=np.nanmax(bands)), autoLevels=True)
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        xmin, xmax, ymin, ymax = surface.view
+        self.image.setRect(pg.QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+        for kind, item in self.markers.items():
+            points = [(p.x, p.y) for p in surface.stationary_points if p.kind == kind
+                      and xmin <= p.x <= xmax and ymin <= p.y <= ymax]
+            item.setData([p[0] for p in points], [p[1] for p in points])
+        self.widget.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+
+    def set_runs(self, colors: list[str]) -> None:
+        for item in self.paths + self.heads:
+            self.widget.removeItem(item)
+        self.paths = [self.widget.plot([], [], pen=pg.mkPen(c, width=2)) for c in colors]
+        self.heads = []
+        for c in colors:
+            head = pg.ScatterPlotItem(size=11, pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(c))
+            self.widget.addItem(head)
+            self.heads.append(head)
+
+    def set_start(self, x: float, y: float) -> None:
+        self.start_marker.setData([x], [y])
+
+    def set_run_path(self, index: int, xy: np.ndarray, visible: bool) -> None:
+        shown = xy if len(xy) <= MAX_PATH_POINTS else np.vstack([xy[::len(xy) // MAX_PATH_POINTS + 1], xy[-1:]])
+        self.paths[index].setData(shown[:, 0], shown[:, 1], connect="finite")
+        self.paths[index].setVisible(visible)
+        if len(xy):
+            self.heads[index].setData([xy[-1, 0]], [xy[-1, 1]])
+        self.heads[index].setVisible(visible and len(xy) > 0)
+
+    def _hover(self, position) -> None:
+        if self.surface is None or not self.widget.sceneBoundingRect().contains(position):
+            return
+        point = self.widget.getPlotItem().vb.mapSceneToView(position)
+        with np.errstate(all="ignore"):
+            value = float(self.surface.loss(np.array([point.x(), point.y()])))
+        self.readout.setText(f"x {point.x():.4g}   y {point.y():.4g}   f {value:.4g}")
+        self.readout.setPos(point.x(), point.y())
+
+    def _clicked(self, event) -> None:
+        if event.button() != pg.QtCore.Qt.LeftButton or self.start_clicked is None:
+            return
+        box = self.widget.getPlotItem().vb
+        if not box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = box.mapSceneToView(event.scenePos())
+        self.start_clicked(point.x(), point.y())

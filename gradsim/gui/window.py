@@ -1,0 +1,578 @@
+"""The main window: controls on the left, four linked live panels, a transport bar on top."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QThread, QTimer, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QPushButton, QScrollArea, QSlider, QTextEdit, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from ..core import OPTIMIZERS, SURFACES, get_optimizer, get_surface
+from ..experiment import MAX_RUNS, Experiment, RunConfig
+from .editors import make_editor
+from .history import RunHistory
+from .panels import TimeSeriesPanel, TrajectoryPanel
+from .worker import SimulationWorker
+
+SPEED_MAX = 100  # the speed slider's maximum: as fast as the machine goes
+
+
+def speed_for(value: int) -> float:
+    """Steps per second for a speed-slider position: 1/s at 0, ×10 every 25, unlimited at the top."""
+    return 0.0 if value >= SPEED_MAX else float(round(10 ** (value / 25)))
+
+
+class MainWindow(QMainWindow):
+    configure_worker = Signal(object, int)
+    play_worker = Signal(bool)
+    speed_worker = Signal(float)
+    step_worker = Signal()
+    hparams_worker = Signal(int, object)
+    shutdown_worker = Signal()
+
+    def __init__(self, experiment: Experiment | None = None):
+        super().__init__()
+        self.setWindowTitle("GradSim")
+        self.resize(1500, 920)
+        self.experiment = (experiment or Experiment.default()).validate()
+        self.histories: list[RunHistory] = []
+        self.generation = 0
+        self.display_step: int | None = None  # None: follow the newest step
+        self.selected_run = 0
+        self._dirty = False
+        self._font_scale = 1.0
+
+        self._build_panels()
+        self._build_controls()
+        self._build_transport()
+        self._build_actions()
+
+        self.thread = QThread(self)
+        self.worker = SimulationWorker()
+        self.worker.moveToThread(self.thread)
+        self.configure_worker.connect(self.worker.configure)
+        self.play_worker.connect(self.worker.set_playing)
+        self.speed_worker.connect(self.worker.set_speed)
+        self.step_worker.connect(self.worker.step_once)
+        self.hparams_worker.connect(self.worker.set_hparams)
+        self.shutdown_worker.connect(self.worker.shutdown)
+        self.worker.chunk.connect(self._on_chunk)
+        self.worker.diverged.connect(self._on_diverged)
+        self.worker.stopped.connect(self._on_stopped)
+        self.thread.start()
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(16)
+        self.redraw_timer.timeout.connect(self._redraw_if_dirty)
+        self.redraw_timer.start()
+        self.redraws = 0
+        self._load_into_controls()
+        self.reset()
+
+    # --- building ---------------------------------------------------------------------------------
+    def _build_panels(self) -> None:
+        self.trajectory = TrajectoryPanel()
+        self.trajectory.start_clicked = self.set_start
+        self.loss_panel = TimeSeriesPanel("lossPlot", "Loss", "loss")
+        self.lr_panel = TimeSeriesPanel("lrPlot", "Effective learning rate (per parameter)", "rate", 2)
+        self.grad_panel = TimeSeriesPanel("gradNormPlot", "Gradient norm", "‖g‖")
+        self.time_panels = (self.loss_panel, self.lr_panel, self.grad_panel)
+        grid = QGridLayout()
+        grid.addWidget(self.trajectory.widget, 0, 0)
+        grid.addWidget(self.loss_panel.widget, 0, 1)
+        grid.addWidget(self.lr_panel.widget, 1, 0)
+        grid.addWidget(self.grad_panel.widget, 1, 1)
+        central = QWidget()
+        central.setLayout(grid)
+        self.setCentralWidget(central)
+
+    def _build_controls(self) -> None:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+
+        problem = QGroupBox("Problem")
+        form = QFormLayout(problem)
+        self.problemCombo = QComboBox(objectName="problemCombo")
+        self.problemCombo.setAccessibleName("Problem")
+        for spec in SURFACES.values():
+            self.problemCombo.addItem(spec.title, spec.name)
+        self.problemCombo.currentIndexChanged.connect(self._problem_changed)
+        form.addRow("Surface", self.problemCombo)
+        self.surface_form = QFormLayout()
+        form.addRow(self.surface_form)
+        self.surface_editors: dict[str, QWidget] = {}
+        start_row = QHBoxLayout()
+        from .editors import NumberEdit
+        from ..core.specs import HParam
+        self.startX = NumberEdit(HParam("x", 0.0, -1e6, 1e6))
+        self.startY = NumberEdit(HParam("y", 0.0, -1e6, 1e6))
+        for name, editor in (("startX", self.startX), ("startY", self.startY)):
+            editor.setObjectName(name)
+            editor.setAccessibleName(f"start {name[-1].lower()}")
+            editor.setToolTip("start point; or click on the trajectory plot")
+            editor.valueChanged.connect(lambda _=None: self.set_start(self.startX.value(), self.startY.value()))
+            start_row.addWidget(editor)
+        form.addRow("Start (x, y)", start_row)
+        layout.addWidget(problem)
+
+        runs = QGroupBox("Runs")
+        runs_layout = QVBoxLayout(runs)
+        self.runList = QListWidget(objectName="runList")
+        self.runList.setAccessibleName("Runs")
+        self.runList.setMaximumHeight(150)
+        self.runList.currentRowChanged.connect(self._select_run)
+        self.runList.itemChanged.connect(self._run_visibility_changed)
+        runs_layout.addWidget(self.runList)
+        buttons = QHBoxLayout()
+        self.addRunButton = QPushButton("Add run", objectName="addRunButton")
+        self.addRunButton.setAccessibleName("Add run")
+        self.addRunButton.clicked.connect(self.add_run)
+        self.removeRunButton = QPushButton("Remove run", objectName="removeRunButton")
+        self.removeRunButton.setAccessibleName("Remove run")
+        self.removeRunButton.clicked.connect(self.remove_run)
+        buttons.addWidget(self.addRunButton)
+        buttons.addWidget(self.removeRunButton)
+        runs_layout.addLayout(buttons)
+        run_form = QFormLayout()
+        self.optimizerCombo = QComboBox(objectName="optimizerCombo")
+        self.optimizerCombo.setAccessibleName("Optimizer of the selected run")
+        for opt in OPTIMIZERS.values():
+            self.optimizerCombo.addItem(opt.title, opt.name)
+        self.optimizerCombo.currentIndexChanged.connect(self._optimizer_changed)
+        run_form.addRow("Optimizer", self.optimizerCombo)
+        runs_layout.addLayout(run_form)
+        self.hp_form = QFormLayout()
+        runs_layout.addLayout(self.hp_form)
+        self.hp_editors: dict[str, QWidget] = {}
+        layout.addWidget(runs)
+
+        inspector = QGroupBox("Step inspector (selected run)")
+        inspector_layout = QVBoxLayout(inspector)
+        self.inspector = QTextEdit(objectName="inspector")
+        self.inspector.setReadOnly(True)
+        self.inspector.setAccessibleName("Step inspector")
+        self.inspector.setMinimumHeight(220)
+        inspector_layout.addWidget(self.inspector)
+        layout.addWidget(inspector)
+        layout.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(panel)
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controlsDock")
+        dock.setWidget(scroll)
+        dock.setFeatures(QDockWidget.DockWidgetMovable)
+        dock.setMinimumWidth(360)
+        self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+
+    def _build_transport(self) -> None:
+        bar = QToolBar("Transport", self)
+        bar.setObjectName("transportBar")
+        bar.setMovable(False)
+        self.playButton = QPushButton("▶ Play", objectName="playButton")
+        self.playButton.setCheckable(True)
+        self.playButton.toggled.connect(self._play_toggled)
+        self.stepBackButton = QPushButton("◀ Back", objectName="stepBackButton")
+        self.stepBackButton.clicked.connect(self.step_back)
+        self.stepButton = QPushButton("Step ▶", objectName="stepButton")
+        self.stepButton.clicked.connect(self.step_forward)
+        self.resetButton = QPushButton("⟲ Reset", objectName="resetButton")
+        self.resetButton.clicked.connect(self.reset)
+        for button, name in ((self.playButton, "Play or pause"), (self.stepBackButton, "Step back"),
+                             (self.stepButton, "Single step"), (self.resetButton, "Reset")):
+            button.setAccessibleName(name)
+            bar.addWidget(button)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Speed "))
+        self.speedSlider = QSlider(Qt.Horizontal, objectName="speedSlider")
+        self.speedSlider.setAccessibleName("Speed")
+        self.speedSlider.setRange(0, SPEED_MAX)
+        self.speedSlider.setValue(SPEED_MAX)
+        self.speedSlider.setFixedWidth(140)
+        self.speedSlider.valueChanged.connect(self._speed_changed)
+        bar.addWidget(self.speedSlider)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Step "))
+        self.timelineSlider = QSlider(Qt.Horizontal, objectName="timelineSlider")
+        self.timelineSlider.setAccessibleName("Timeline")
+        self.timelineSlider.setMinimumWidth(300)
+        self.timelineSlider.valueChanged.connect(self._timeline_moved)
+        bar.addWidget(self.timelineSlider)
+        self.stepLabel = QLabel("0", objectName="stepLabel")
+        self.stepLabel.setAccessibleName("Current step")
+        self.stepLabel.setMinimumWidth(80)
+        bar.addWidget(self.stepLabel)
+        bar.addSeparator()
+        self.statusLabel = QLabel("ready", objectName="statusLabel")
+        self.statusLabel.setAccessibleName("Status")
+        bar.addWidget(self.statusLabel)
+        self.addToolBar(Qt.TopToolBarArea, bar)
+
+    def _build_actions(self) -> None:
+        def action(text, shortcut, slot, name):
+            act = QAction(text, self)
+            act.setObjectName(name)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.WindowShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(action("&Open experiment…", "Ctrl+O", self.open_dialog, "openAction"))
+        file_menu.addAction(action("&Save experiment…", "Ctrl+S", self.save_dialog, "saveAction"))
+        view = self.menuBar().addMenu("&View")
+        view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
+        view.addAction(action("Larger text", "Ctrl++", lambda: self.scale_fonts(1.15), "zoomInAction"))
+        view.addAction(action("Smaller text", "Ctrl+-", lambda: self.scale_fonts(1 / 1.15), "zoomOutAction"))
+        action("Play/pause", "Space", lambda: self.playButton.toggle(), "playAction")
+        action("Step", "Right", self.step_forward, "stepAction")
+        action("Step back", "Left", self.step_back, "stepBackAction")
+        action("Reset", "R", self.reset, "resetAction")
+
+    # --- the experiment in the controls -------------------------------------------------------------
+    def _load_into_controls(self) -> None:
+        e = self.experiment
+        self.problemCombo.blockSignals(True)
+        self.problemCombo.setCurrentIndex(self.problemCombo.findData(e.surface))
+        self.problemCombo.blockSignals(False)
+        self._rebuild_surface_editors()
+        self._refresh_run_list()
+        self._select_run(min(self.selected_run, len(e.runs) - 1))
+
+    def _rebuild_surface_editors(self) -> None:
+        while self.surface_form.rowCount():
+            self.surface_form.removeRow(0)
+        self.surface_editors = {}
+        for spec in SURFACES[self.experiment.surface].params:
+            editor = make_editor(spec, "sp_")
+            editor.setValue(self.experiment.surface_params.get(spec.name, spec.default))
+            editor.changed.connect(lambda _=None, name=spec.name: self._surface_param_changed(name))
+            self.surface_form.addRow(spec.symbol or spec.name, editor)
+            self.surface_editors[spec.name] = editor
+
+    def _refresh_run_list(self) -> None:
+        self.runList.blockSignals(True)
+        self.runList.clear()
+        for run in self.experiment.runs:
+            item = QListWidgetItem(run.label)
+            pixmap = QPixmap(14, 14)
+            pixmap.fill(QColor(run.color))
+            item.setIcon(QIcon(pixmap))
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
+            self.runList.addItem(item)
+        self.runList.setCurrentRow(min(self.selected_run, len(self.experiment.runs) - 1))
+        self.runList.blockSignals(False)
+        self.addRunButton.setEnabled(len(self.experiment.runs) < MAX_RUNS)
+        self.removeRunButton.setEnabled(len(self.experiment.runs) > 1)
+
+    def _select_run(self, index: int) -> None:
+        if index < 0:
+            return
+        self.selected_run = index
+        run = self.experiment.runs[index]
+        self.optimizerCombo.blockSignals(True)
+        self.optimizerCombo.setCurrentIndex(self.optimizerCombo.findData(run.optimizer))
+        self.optimizerCombo.blockSignals(False)
+        while self.hp_form.rowCount():
+            self.hp_form.removeRow(0)
+        self.hp_editors = {}
+        for spec in get_optimizer(run.optimizer).hparams:
+            editor = make_editor(spec, "hp_")
+            editor.setValue(run.hparams.get(spec.name, spec.default))
+            editor.changed.connect(lambda _=None, name=spec.name: self._hparam_changed(name))
+            self.hp_form.addRow(f"{spec.symbol}  {spec.name}", editor)
+            self.hp_editors[spec.name] = editor
+        self._dirty = True
+
+    # --- user changes -------------------------------------------------------------------------------
+    def _problem_changed(self) -> None:
+        self.experiment.surface = self.problemCombo.currentData()
+        self.experiment.surface_params = {}
+        self.experiment.start = None
+        self._rebuild_surface_editors()
+        self.reset()
+
+    def _surface_param_changed(self, name: str) -> None:
+        params = {**self.experiment.surface_params, name: self.surface_editors[name].value()}
+        try:
+            get_surface(self.experiment.surface, params)
+        except ValueError as error:
+            self._say(str(error))
+            self.surface_editors[name].blockSignals(True)
+            self.surface_editors[name].setValue(self.experiment.surface_params.get(
+                name, SURFACES[self.experiment.surface].params[[p.name for p in SURFACES[self.experiment.surface].params].index(name)].default))
+            self.surface_editors[name].blockSignals(False)
+            return
+        self.experiment.surface_params = params
+        self.reset()
+
+    def set_start(self, x: float, y: float) -> None:
+        """Start every run from (x, y), exactly as given (a click on the plot lands here)."""
+        self.experiment.start = (float(x), float(y))
+        for editor, value in ((self.startX, x), (self.startY, y)):
+            editor.blockSignals(True)
+            editor.setValue(value)
+            editor.blockSignals(False)
+        self.reset()
+
+    def _optimizer_changed(self) -> None:
+        run = self.experiment.runs[self.selected_run]
+        run.optimizer = self.optimizerCombo.currentData()
+        run.hparams = get_optimizer(run.optimizer).resolve()
+        self._refresh_run_list()
+        self._select_run(self.selected_run)
+        self.reset()
+
+    def _hparam_changed(self, name: str) -> None:
+        run = self.experiment.runs[self.selected_run]
+        value = self.hp_editors[name].value()
+        try:
+            run.hparams = get_optimizer(run.optimizer).resolve({**run.hparams, name: value})
+        except ValueError as error:
+            self._say(str(error))
+            return
+        self.runList.item(self.selected_run).setText(run.label)
+        # Takes effect from the next update; the worker keeps the run's optimizer state.
+        self.hparams_worker.emit(self.selected_run, {name: run.hparams[name]})
+
+    def _run_visibility_changed(self, item: QListWidgetItem) -> None:
+        index = self.runList.row(item)
+        self.experiment.runs[index].visible = item.checkState() == Qt.Checked
+        self._dirty = True
+
+    def add_run(self) -> None:
+        if len(self.experiment.runs) >= MAX_RUNS:
+            return
+        used = {run.optimizer for run in self.experiment.runs}
+        name = next((n for n in ("adam", "momentum", "rmsprop", "nesterov", "adagrad", "adadelta", "nadam", "sgd")
+                     if n not in used), "adam")
+        self.experiment.runs.append(RunConfig(name, get_optimizer(name).resolve(), self.experiment.next_color()))
+        self.selected_run = len(self.experiment.runs) - 1
+        self._refresh_run_list()
+        self._select_run(self.selected_run)
+        self.reset()
+
+    def remove_run(self) -> None:
+        if len(self.experiment.runs) <= 1:
+            return
+        del self.experiment.runs[self.selected_run]
+        self.selected_run = max(0, self.selected_run - 1)
+        self._refresh_run_list()
+        self._select_run(self.selected_run)
+        self.reset()
+
+    # --- transport --------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Restart every run from the start point (the worker rebuilds its steppers)."""
+        self.playButton.setChecked(False)
+        self.generation += 1
+        e = self.experiment
+        surface = get_surface(e.surface, e.surface_params)
+        self.histories = [RunHistory() for _ in e.runs]
+        self.display_step = None
+        self.trajectory.set_surface(surface)
+        start = e.resolved_start()
+        self.trajectory.set_start(*start)
+        for editor, value in ((self.startX, start[0]), (self.startY, start[1])):
+            editor.blockSignals(True)
+            editor.setValue(value)
+            editor.blockSignals(False)
+        colors = [run.color for run in e.runs]
+        labels = [run.label for run in e.runs]
+        self.trajectory.set_runs(colors)
+        for panel in self.time_panels:
+            panel.set_runs(labels, colors)
+        self._say("ready")
+        self.configure_worker.emit(self._snapshot_experiment(), self.generation)
+
+    def _snapshot_experiment(self) -> Experiment:
+        # The worker gets its own copy: the GUI thread goes on editing this one.
+        return Experiment.from_json(self.experiment.to_json())
+
+    def _play_toggled(self, playing: bool) -> None:
+        self.playButton.setText("❚❚ Pause" if playing else "▶ Play")
+        if playing:
+            self.display_step = None
+            self._say("running")
+        elif self.statusLabel.text() == "running":
+            self._say("paused")
+        self.play_worker.emit(playing)
+
+    def _speed_changed(self, value: int) -> None:
+        self.speed_worker.emit(speed_for(value))
+
+    def step_forward(self) -> None:
+        live = self.newest_step()
+        if self.display_step is not None and self.display_step < live:
+            self.display_step += 1
+            self._dirty = True
+        else:
+            self.playButton.setChecked(False)
+            self.step_worker.emit()
+
+    def step_back(self) -> None:
+        self.playButton.setChecked(False)
+        current = self.newest_step() if self.display_step is None else self.display_step
+        self.display_step = max(0, current - 1)
+        self._dirty = True
+
+    def _timeline_moved(self, value: int) -> None:
+        if self.timelineSlider.signalsBlocked():
+            return
+        self.display_step = None if value >= self.newest_step() else value
+        self._dirty = True
+
+    def newest_step(self) -> int:
+        return max((h.last_step for h in self.histories), default=0)
+
+    def shown_step(self) -> int:
+        return self.newest_step() if self.display_step is None else self.display_step
+
+    # --- from the worker -------------------------------------------------------------------------
+    def _on_chunk(self, message: dict) -> None:
+        if message["generation"] != self.generation:
+            return  # from before a reset
+        for index, rows in message["rows"].items():
+            if index < len(self.histories):
+                self.histories[index].extend(rows)
+        self._dirty = True
+
+    def _on_diverged(self, generation: int, index: int, step: int, reason: str) -> None:
+        if generation != self.generation:
+            return
+        history = self.histories[index]
+        history.status, history.diverged_at, history.reason = "diverged", step, reason
+        run = self.experiment.runs[index]
+        self._say(f"{get_optimizer(run.optimizer).title} diverged at step {step}" + (f": {reason}" if reason else ""))
+
+    def _on_stopped(self) -> None:
+        self.playButton.blockSignals(True)
+        self.playButton.setChecked(False)
+        self.playButton.setText("▶ Play")
+        self.playButton.blockSignals(False)
+        if "diverged" not in self.statusLabel.text():
+            self._say("finished")
+
+    # --- drawing ---------------------------------------------------------------------------------
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        self.redraws += 1
+        shown = self.shown_step()
+        newest = self.newest_step()
+        self.timelineSlider.blockSignals(True)
+        self.timelineSlider.setMaximum(newest)
+        self.timelineSlider.setValue(shown)
+        self.timelineSlider.blockSignals(False)
+        self.stepLabel.setText(str(shown))
+        for i, (history, run) in enumerate(zip(self.histories, self.experiment.runs)):
+            if history.count == 0:
+                continue
+            end = history.index_at(shown) + 1
+            steps = history.get("step")[:end]
+            params = history.get("params")[:end]
+            self.trajectory.set_run_path(i, params, run.visible)
+            self.loss_panel.set_run_data(i, steps, [history.get("loss")[:end]], run.visible)
+            lr = history.get("lr_eff")[:end]
+            self.lr_panel.set_run_data(i, steps, [lr[:, 0], lr[:, 1]], run.visible)
+            self.grad_panel.set_run_data(i, steps, [np.linalg.norm(history.get("grad")[:end], axis=1)], run.visible)
+        for panel in self.time_panels:
+            panel.set_cursor(shown)
+        self._update_inspector(shown)
+
+    def _update_inspector(self, shown: int) -> None:
+        if not self.histories or self.selected_run >= len(self.histories):
+            return
+        history = self.histories[self.selected_run]
+        if history.count == 0:
+            return
+        row = history.current if history.current is not None and history.last_step <= shown else \
+            history.row(history.index_at(shown))
+        run = self.experiment.runs[self.selected_run]
+        surface = get_surface(self.experiment.surface, self.experiment.surface_params)
+        point = np.asarray(row["params"], dtype=float)
+
+        def vec(v):
+            return "(" + ", ".join(f"{x:.5g}" for x in np.atleast_1d(v)) + ")"
+        lines = [f"<b>{run.label}</b> — step {int(row['step'])}",
+                 f"θ = {vec(point)}   f = {float(row['loss']):.6g}",
+                 f"g = {vec(row['grad'])}",
+                 f"η(k) = {float(row['lr']):.4g}   effective rate = {vec(row['lr_eff'])}",
+                 f"Δθ = {vec(row['update'])}"]
+        for name, value in row["state"].items():
+            lines.append(f"{name} = {vec(value)}")
+        if np.all(np.isfinite(point)):
+            with np.errstate(all="ignore"):
+                hess = surface.hessian(point)
+            if np.all(np.isfinite(hess)):
+                eig = np.linalg.eigvalsh(hess)
+                cond = abs(eig).max() / abs(eig).min() if abs(eig).min() > 0 else float("inf")
+                lines.append(f"Hessian eigenvalues {vec(eig)}, condition number {cond:.4g}: "
+                             f"{surface.classify(point)}-like curvature")
+        if history.status == "diverged":
+            lines.append(f"<span style='color:#c00'>diverged at step {history.diverged_at}: {history.reason}</span>")
+        self.inspector.setHtml("<br>".join(lines))
+
+    def _say(self, text: str) -> None:
+        self.statusLabel.setText(text)
+
+    # --- files, view -------------------------------------------------------------------------------
+    def save_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", "experiment.json", "GradSim experiments (*.json)")
+        if path:
+            self.save_experiment(path)
+
+    def save_experiment(self, path: str) -> bool:
+        try:
+            self.experiment.save(path)
+        except OSError as error:
+            QMessageBox.warning(self, "Save experiment", f"Could not save {path}: {error.strerror or error}")
+            return False
+        self._say(f"saved {path}")
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", "GradSim experiments (*.json)")
+        if path:
+            self.open_experiment(path)
+
+    def open_experiment(self, path: str) -> bool:
+        """Load an experiment; a bad file leaves the current one untouched and says why."""
+        try:
+            experiment = Experiment.load(path)
+        except ValueError as error:
+            self._say(f"could not open {path}")
+            QMessageBox.warning(self, "Open experiment", str(error))
+            return False
+        self.experiment = experiment
+        self.selected_run = 0
+        self._load_into_controls()
+        self.reset()
+        return True
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def scale_fonts(self, factor: float) -> None:
+        """Larger or smaller text everywhere, for a projector."""
+        self._font_scale = min(3.0, max(0.6, self._font_scale * factor))
+        font = QFont(QApplication.font())
+        font.setPointSizeF(10 * self._font_scale)
+        self.setFont(font)
+        for widget in (self.trajectory.widget, *(p.widget for p in self.time_panels)):
+            for axis in ("left", "bottom"):
+                widget.getPlotItem().getAxis(axis).setStyle(tickFont=font)
+
+    def closeEvent(self, event) -> None:
+        self.redraw_timer.stop()
+        self.play_worker.emit(False)
+        self.shutdown_worker.emit()
+        self.thread.wait(5000)
+        super().closeEvent(event)
