@@ -9,9 +9,17 @@ from ..core import Surface
 
 # Thick antialiased pens over thousands of points are slow to stroke as one path in Qt's raster
 # engine; drawn as separate segments they are several times faster.
-pg.setConfigOptions(antialias=True, segmentedLineMode="on")
+pg.setConfigOptions(antialias=False, segmentedLineMode="on")
 
-MAX_PATH_POINTS = 3000  # a trajectory is thinned evenly to this many points for drawing
+MAX_PATH_POINTS = 600  # a curve or path is thinned evenly to this many points for drawing
+
+
+def thin(n: int, limit: int = MAX_PATH_POINTS) -> slice | np.ndarray:
+    """Indices of at most `limit` evenly spaced points out of n, always including the last."""
+    if n <= limit:
+        return slice(None)
+    indices = np.arange(0, n, n // limit + 1)
+    return indices if indices[-1] == n - 1 else np.append(indices, n - 1)
 
 
 def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotWidget:
@@ -21,9 +29,6 @@ def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotW
     plot.setLabel("bottom", "step")
     plot.setLabel("left", ylabel)
     plot.setLogMode(y=log)
-    plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.getPlotItem().setDownsampling(auto=True, mode="peak")
-    plot.getPlotItem().setClipToView(True)
     plot.addLegend(offset=(-10, 10))
     return plot
 
@@ -61,8 +66,9 @@ class TimeSeriesPanel:
     def set_run_data(self, index: int, steps: np.ndarray, series: list[np.ndarray], visible: bool) -> None:
         finite = [np.where(np.isfinite(s) & (s > 0), s, np.nan) for s in series]
         self._data[index] = (steps, finite)
+        keep = thin(len(steps))
         for curve, values in zip(self.curves[index], finite):
-            curve.setData(steps, values, connect="finite")
+            curve.setData(steps[keep], values[keep], connect="finite")
             curve.setVisible(visible)
 
     def set_cursor(self, step: int) -> None:
@@ -145,7 +151,7 @@ class TrajectoryPanel:
         self.start_marker.setData([x], [y])
 
     def set_run_path(self, index: int, xy: np.ndarray, visible: bool) -> None:
-        shown = xy if len(xy) <= MAX_PATH_POINTS else np.vstack([xy[::len(xy) // MAX_PATH_POINTS + 1], xy[-1:]])
+        shown = xy[thin(len(xy))]
         self.paths[index].setData(shown[:, 0], shown[:, 1], connect="finite")
         self.paths[index].setVisible(visible)
         if len(xy):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QThread, QTimer, Qt, Signal
+from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
@@ -25,13 +25,6 @@ def speed_for(value: int) -> float:
 
 
 class MainWindow(QMainWindow):
-    configure_worker = Signal(object, int)
-    play_worker = Signal(bool)
-    speed_worker = Signal(float)
-    step_worker = Signal()
-    hparams_worker = Signal(int, object)
-    shutdown_worker = Signal()
-
     def __init__(self, experiment: Experiment | None = None):
         super().__init__()
         self.setWindowTitle("GradSim")
@@ -49,19 +42,11 @@ class MainWindow(QMainWindow):
         self._build_transport()
         self._build_actions()
 
-        self.thread = QThread(self)
-        self.worker = SimulationWorker()
-        self.worker.moveToThread(self.thread)
-        self.configure_worker.connect(self.worker.configure)
-        self.play_worker.connect(self.worker.set_playing)
-        self.speed_worker.connect(self.worker.set_speed)
-        self.step_worker.connect(self.worker.step_once)
-        self.hparams_worker.connect(self.worker.set_hparams)
-        self.shutdown_worker.connect(self.worker.shutdown)
+        self.worker = SimulationWorker(self)
         self.worker.chunk.connect(self._on_chunk)
         self.worker.diverged.connect(self._on_diverged)
         self.worker.stopped.connect(self._on_stopped)
-        self.thread.start()
+        self.worker.error.connect(self._say)
 
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setInterval(16)
@@ -337,7 +322,7 @@ class MainWindow(QMainWindow):
             return
         self.runList.item(self.selected_run).setText(run.label)
         # Takes effect from the next update; the worker keeps the run's optimizer state.
-        self.hparams_worker.emit(self.selected_run, {name: run.hparams[name]})
+        self.worker.set_hparams(self.selected_run, {name: run.hparams[name]})
 
     def _run_visibility_changed(self, item: QListWidgetItem) -> None:
         index = self.runList.row(item)
@@ -387,11 +372,7 @@ class MainWindow(QMainWindow):
         for panel in self.time_panels:
             panel.set_runs(labels, colors)
         self._say("ready")
-        self.configure_worker.emit(self._snapshot_experiment(), self.generation)
-
-    def _snapshot_experiment(self) -> Experiment:
-        # The worker gets its own copy: the GUI thread goes on editing this one.
-        return Experiment.from_json(self.experiment.to_json())
+        self.worker.configure(self.experiment, self.generation)
 
     def _play_toggled(self, playing: bool) -> None:
         self.playButton.setText("❚❚ Pause" if playing else "▶ Play")
@@ -400,10 +381,10 @@ class MainWindow(QMainWindow):
             self._say("running")
         elif self.statusLabel.text() == "running":
             self._say("paused")
-        self.play_worker.emit(playing)
+        self.worker.set_playing(playing)
 
     def _speed_changed(self, value: int) -> None:
-        self.speed_worker.emit(speed_for(value))
+        self.worker.set_speed(speed_for(value))
 
     def step_forward(self) -> None:
         live = self.newest_step()
@@ -412,7 +393,7 @@ class MainWindow(QMainWindow):
             self._dirty = True
         else:
             self.playButton.setChecked(False)
-            self.step_worker.emit()
+            self.worker.step_once()
 
     def step_back(self) -> None:
         self.playButton.setChecked(False)
@@ -449,7 +430,9 @@ class MainWindow(QMainWindow):
         run = self.experiment.runs[index]
         self._say(f"{get_optimizer(run.optimizer).title} diverged at step {step}" + (f": {reason}" if reason else ""))
 
-    def _on_stopped(self) -> None:
+    def _on_stopped(self, generation: int) -> None:
+        if generation != self.generation:
+            return
         self.playButton.blockSignals(True)
         self.playButton.setChecked(False)
         self.playButton.setText("▶ Play")
@@ -572,7 +555,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.redraw_timer.stop()
-        self.play_worker.emit(False)
-        self.shutdown_worker.emit()
-        self.thread.wait(5000)
+        self.worker.shutdown()
         super().closeEvent(event)
