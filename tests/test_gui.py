@@ -1,0 +1,184 @@
+"""The desktop app driven as a person would: clicks and keys, offscreen, no sleeps."""
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider
+
+from gradsim.gui import MainWindow
+
+pytestmark = pytest.mark.usefixtures("no_leftover_threads")
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: all(h.current is not None for h in win.histories), timeout=20000)
+    yield win
+    win.close()
+
+
+def step_shown(win):
+    return int(win.findChild(QLabel, "stepLabel").text())
+
+
+def test_every_control_has_a_stable_and_accessible_name(window):
+    for name, kind in [("problemCombo", QComboBox), ("optimizerCombo", QComboBox), ("playButton", QPushButton),
+                       ("stepButton", QPushButton), ("stepBackButton", QPushButton), ("resetButton", QPushButton),
+                       ("addRunButton", QPushButton), ("speedSlider", QSlider), ("timelineSlider", QSlider),
+                       ("stepLabel", QLabel), ("statusLabel", QLabel)]:
+        widget = window.findChild(kind, name)
+        assert widget is not None, name
+        assert widget.accessibleName(), name
+    for name in ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot"):
+        assert window.findChild(object, name) is not None, name
+    problems = window.findChild(QComboBox, "problemCombo")
+    assert "rosenbrock" in [problems.itemData(i) for i in range(problems.count())]
+    optimizers = window.findChild(QComboBox, "optimizerCombo")
+    assert {"adam", "newton", "quickprop"} <= {optimizers.itemData(i) for i in range(optimizers.count())}
+    lr = window.findChild(object, "hp_lr")
+    lr.setValue(0.002)
+    assert lr.value() == pytest.approx(0.002)
+    assert "learning rate" in lr.toolTip()
+    speed = window.findChild(QSlider, "speedSlider")
+    assert speed.value() == speed.maximum()  # the maximum means as fast as possible
+
+
+def test_play_runs_live_and_pause_stops(window, qtbot):
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    qtbot.waitUntil(lambda: step_shown(window) > 200, timeout=20000)
+    assert window.statusLabel.text() == "running"
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    assert window.statusLabel.text() == "paused"
+    # once the last chunk in flight has landed, nothing moves any more
+    qtbot.waitUntil(lambda: not window._dirty, timeout=5000)
+    settled = window.newest_step()
+    qtbot.wait(300)
+    assert abs(window.newest_step() - settled) <= 1000  # at most the slice that was in flight
+    stopped_at = window.newest_step()
+    qtbot.wait(300)
+    assert window.newest_step() == stopped_at
+    loss = window.histories[2].get("loss")
+    assert loss[-1] < loss[0]  # Adam went down the valley
+
+
+def test_single_steps_forward_and_back_and_scrubbing(window, qtbot):
+    for expected in (1, 2, 3):
+        qtbot.mouseClick(window.stepButton, Qt.LeftButton)
+        qtbot.waitUntil(lambda: step_shown(window) == expected, timeout=10000)
+    qtbot.mouseClick(window.stepBackButton, Qt.LeftButton)
+    qtbot.waitUntil(lambda: step_shown(window) == 2)
+    qtbot.keyClick(window, Qt.Key_Left)
+    qtbot.waitUntil(lambda: step_shown(window) == 1)
+    qtbot.keyClick(window, Qt.Key_Right)  # forward through what was already computed
+    qtbot.waitUntil(lambda: step_shown(window) == 2)
+    assert window.newest_step() == 3
+    window.timelineSlider.setValue(0)
+    qtbot.waitUntil(lambda: step_shown(window) == 0)
+    x, y = window.trajectory.paths[0].getData()
+    np.testing.assert_allclose([x[-1], y[-1]], window.experiment.resolved_start())
+
+
+def test_changing_a_hyperparameter_while_playing_keeps_the_run(window, qtbot):
+    window.runList.setCurrentRow(2)
+    assert window.optimizerCombo.currentData() == "adam"
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.histories[2].last_step > 100, timeout=20000)
+    window.findChild(object, "hp_lr").setValue(0.01)
+    before = window.histories[2].last_step
+    qtbot.waitUntil(lambda: window.histories[2].last_step > before + 200, timeout=20000)
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    rates = window.histories[2].get("lr")
+    assert rates[0] == 0.05 and rates[-1] == 0.01  # one run, no restart: the new rate from the next step
+    assert window.histories[2].get("step")[0] == 0
+    assert window.experiment.runs[2].hparams["lr"] == 0.01
+
+
+def test_divergence_is_shown_and_the_other_runs_go_on(window, qtbot):
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("quadratic"))
+    window.runList.setCurrentRow(0)
+    window.findChild(object, "hp_lr").setValue(0.25)
+    window.resetButton.click()
+    qtbot.waitUntil(lambda: window.histories and window.histories[0].current is not None, timeout=10000)
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "diverged" in window.statusLabel.text(), timeout=20000)
+    assert "lr 0.25 is above 2/λmax = 0.2" in window.statusLabel.text()
+    diverged_at = window.histories[0].diverged_at
+    qtbot.waitUntil(lambda: window.histories[1].last_step > diverged_at + 100, timeout=20000)
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    window.redraw()
+    x, y = window.trajectory.paths[0].getData()
+    assert len(x) == diverged_at and np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+
+
+def test_a_click_on_the_contours_sets_the_start_exactly_there(window, qtbot):
+    view = window.trajectory.widget
+    box = view.getPlotItem().vb
+    pixel = QPoint(view.width() // 3, view.height() // 2)
+    expected = box.mapSceneToView(view.mapToScene(pixel))
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pixel)
+    qtbot.waitUntil(lambda: window.experiment.start is not None)
+    assert window.experiment.start == (expected.x(), expected.y())
+    assert window.startX.value() == pytest.approx(expected.x(), abs=1e-12)
+    qtbot.waitUntil(lambda: window.histories[0].current is not None
+                    and tuple(window.histories[0].current["params"]) == window.experiment.start, timeout=10000)
+
+
+def test_add_edit_and_remove_runs(window, qtbot):
+    qtbot.mouseClick(window.addRunButton, Qt.LeftButton)
+    assert len(window.experiment.runs) == 4 and window.runList.count() == 4
+    window.optimizerCombo.setCurrentIndex(window.optimizerCombo.findData("newton"))
+    assert window.experiment.runs[3].optimizer == "newton"
+    assert window.findChild(object, "hp_lr").value() == 1.0
+    qtbot.waitUntil(lambda: len(window.histories) == 4 and window.histories[3].current is not None, timeout=10000)
+    window.runList.item(3).setCheckState(Qt.Unchecked)
+    assert not window.experiment.runs[3].visible
+    qtbot.mouseClick(window.removeRunButton, Qt.LeftButton)
+    assert len(window.experiment.runs) == 3
+
+
+def test_save_and_open_and_a_bad_file_keeps_the_work(window, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "exp.json"
+    window.runList.setCurrentRow(1)
+    window.findChild(object, "hp_momentum").setValue(0.5)
+    assert window.save_experiment(str(path))
+    saved = json.loads(path.read_text())
+    assert saved["format"] == "gradsim-experiment" and saved["runs"][1]["hparams"]["momentum"] == 0.5
+    window.findChild(object, "hp_momentum").setValue(0.8)
+    assert window.open_experiment(str(path))
+    assert window.experiment.runs[1].hparams["momentum"] == 0.5
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    before = window.experiment.to_json()
+    assert not window.open_experiment(str(bad))
+    assert "not valid JSON" in warnings[-1] and window.experiment.to_json() == before
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"hello": 1}))
+    assert not window.open_experiment(str(foreign))
+    assert "not a GradSim experiment" in warnings[-1]
+
+
+def test_keyboard_space_plays_and_r_resets(window, qtbot):
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: step_shown(window) > 50, timeout=20000)
+    qtbot.keyClick(window, Qt.Key_Space)
+    assert not window.playButton.isChecked()
+    qtbot.keyClick(window, Qt.Key_R)
+    qtbot.waitUntil(lambda: step_shown(window) == 0 and window.newest_step() == 0, timeout=10000)
+
+
+def test_closing_mid_run_stops_the_session(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.histories[0].current is not None, timeout=20000)
+    win.playButton.click()
+    qtbot.waitUntil(lambda: win.newest_step() > 10, timeout=20000)
+    win.close()
+    assert not win.worker.process.is_alive()
+    assert not win.worker.receiver.isRunning()
