@@ -29,6 +29,7 @@ class Session:
         self.generation = 0
         self.max_steps = 0
         self._debt = 0.0
+        self._batch = 16  # steps per run per tick at full speed, adapted to the slice
         self._last_tick = time.perf_counter()
 
     def handle(self, command: tuple) -> list[tuple]:
@@ -72,8 +73,14 @@ class Session:
             whole = int(self._debt)
             self._debt -= whole
             return self._advance(lambda stepper: stepper.run(whole)) if whole else []
-        live = max(1, sum(1 for s in self.steppers if not s.finished))
-        return self._advance(lambda stepper: stepper.run(10**9, time_budget=SLICE_SECONDS / live))
+        # As fast as possible, but in lockstep: every run takes the same number of steps, sized so that
+        # a tick's work fills about SLICE_SECONDS, so that runs stay comparable step for step.
+        started = time.perf_counter()
+        batch = self._batch
+        messages = self._advance(lambda stepper: stepper.run(batch))
+        elapsed = max(time.perf_counter() - started, 1e-6)
+        self._batch = int(min(max(1, batch * SLICE_SECONDS / elapsed), 2 * batch + 1, 100_000))
+        return messages
 
     def _advance(self, step) -> list[tuple]:
         messages, rows = [], {}

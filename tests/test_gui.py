@@ -16,7 +16,7 @@ def window(qtbot):
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: all(h.current is not None for h in win.histories), timeout=20000)
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
     yield win
     win.close()
 
@@ -176,7 +176,7 @@ def test_closing_mid_run_stops_the_session(qtbot):
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.histories[0].current is not None, timeout=20000)
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
     win.playButton.click()
     qtbot.waitUntil(lambda: win.newest_step() > 10, timeout=20000)
     win.close()

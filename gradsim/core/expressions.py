@@ -8,26 +8,39 @@ and sympy's own string parser (which calls eval) is never used.
 from __future__ import annotations
 
 import ast
+import functools
 
-import sympy as sp
+from .lazy import LazyModule
 
-X, Y = sp.symbols("x y", real=True)
+sp = LazyModule("sympy")  # imported on first use: the app opens without waiting for it
 
 MAX_LENGTH = 500
 MAX_NODES = 400
 MAX_EXPONENT = 64
 MAX_CONSTANT = 1e300
 
-FUNCTIONS = {
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-    "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
-    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan,
-    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs,
+FUNCTIONS = {  # the name a user types -> how to build it in sympy
+    "sin": lambda z: sp.sin(z), "cos": lambda z: sp.cos(z), "tan": lambda z: sp.tan(z),
+    "asin": lambda z: sp.asin(z), "acos": lambda z: sp.acos(z), "atan": lambda z: sp.atan(z),
+    "arcsin": lambda z: sp.asin(z), "arccos": lambda z: sp.acos(z), "arctan": lambda z: sp.atan(z),
+    "sinh": lambda z: sp.sinh(z), "cosh": lambda z: sp.cosh(z), "tanh": lambda z: sp.tanh(z),
+    "exp": lambda z: sp.exp(z), "log": lambda z: sp.log(z), "ln": lambda z: sp.log(z),
+    "sqrt": lambda z: sp.sqrt(z), "abs": lambda z: sp.Abs(z),
     "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
     "softplus": lambda z: sp.log(1 + sp.exp(z)),
 }
-NAMES = {"x": X, "y": Y, "pi": sp.pi, "e": sp.E}
+NAMES = ("x", "y", "pi", "e")
+
+
+@functools.cache
+def xy():
+    """The symbols x and y (real) in which every surface is written."""
+    return sp.symbols("x y", real=True)
+
+
+def _name(name: str):
+    x, y = xy()
+    return {"x": x, "y": y, "pi": sp.pi, "e": sp.E}[name]
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
@@ -60,7 +73,7 @@ def _translate(node: ast.AST) -> sp.Expr:
         return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
     if isinstance(node, ast.Name):
         if node.id in NAMES:
-            return NAMES[node.id]
+            return _name(node.id)
         if node.id in FUNCTIONS:
             raise ValueError(f"function '{node.id}' must be called with one argument, as in {node.id}(x)")
         raise ValueError(f"unknown name '{node.id}': only x, y, pi and e may appear")

@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.precedence import precedence
 
-from .expressions import X, Y, parse_expression
+from .expressions import parse_expression, sp, xy
 from .specs import HParam, resolve_values, unknown_name_error
 
 Point = tuple[float, float]
@@ -143,6 +140,7 @@ class Surface:
 @functools.lru_cache(maxsize=64)
 def _compile(name: str, expr_text: str | None):
     spec = SURFACES[name]
+    X, Y = xy()
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in spec.params if p.name != "expr"}
     if expr_text is not None:
         expr = parse_expression(expr_text)
@@ -155,25 +153,33 @@ def _compile(name: str, expr_text: str | None):
     # |x| differentiates to sign(x) and then to a Dirac delta; it is zero almost everywhere.
     hess = [h.replace(sp.DiracDelta, lambda *args: sp.Integer(0)) for h in hess]
     args = (X, Y, *symbols.values())
-    value_grad = sp.lambdify(args, [expr, *grad], modules="numpy", cse=True, printer=_Printer)
-    hessian = sp.lambdify(args, hess, modules="numpy", cse=True, printer=_Printer)
+    printer = _printer_class()
+    value_grad = sp.lambdify(args, [expr, *grad], modules="numpy", cse=True, printer=printer)
+    hessian = sp.lambdify(args, hess, modules="numpy", cse=True, printer=printer)
     return expr, value_grad, hessian
 
 
-class _Printer(NumPyPrinter):
-    """Writes small integer powers as products.
+@functools.cache
+def _printer_class():
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.precedence import precedence
 
-    NumPy rounds `x**2` differently for a scalar than for an array; as products one run and the
-    same run inside an ensemble give identical bits (and match torch, which multiplies too).
-    """
+    class Printer(NumPyPrinter):
+        """Writes small integer powers as products.
 
-    def _print_Pow(self, expr, rational=False):
-        n = expr.exp
-        if n.is_Integer and 2 <= abs(n) <= 4:
-            base = self.parenthesize(expr.base, precedence(expr), strict=False)
-            product = "*".join([base] * abs(int(n)))
-            return f"({product})" if n > 0 else f"(1/({product}))"
-        return super()._print_Pow(expr, rational=rational)
+        NumPy rounds `x**2` differently for a scalar than for an array; as products one run and
+        the same run inside an ensemble give identical bits (and match torch, which multiplies too).
+        """
+
+        def _print_Pow(self, expr, rational=False):
+            n = expr.exp
+            if n.is_Integer and 2 <= abs(n) <= 4:
+                base = self.parenthesize(expr.base, precedence(expr), strict=False)
+                product = "*".join([base] * abs(int(n)))
+                return f"({product})" if n > 0 else f"(1/({product}))"
+            return super()._print_Pow(expr, rational=rational)
+
+    return Printer
 
 
 def _quadratic(x, y, a, b, angle):

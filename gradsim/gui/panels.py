@@ -9,7 +9,7 @@ from ..core import Surface
 
 # Thick antialiased pens over thousands of points are slow to stroke as one path in Qt's raster
 # engine; drawn as separate segments they are several times faster.
-pg.setConfigOptions(antialias=False, segmentedLineMode="on")
+pg.setConfigOptions(antialias=False, segmentedLineMode="on", background="w", foreground="k")
 
 MAX_PATH_POINTS = 600  # a curve or path is thinned evenly to this many points for drawing
 
@@ -29,6 +29,7 @@ def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotW
     plot.setLabel("bottom", "step")
     plot.setLabel("left", ylabel)
     plot.setLogMode(y=log)
+    plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
     plot.addLegend(offset=(-10, 10))
     return plot
 
@@ -42,7 +43,8 @@ class TimeSeriesPanel:
         self.curves: list[list[pg.PlotDataItem]] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.DashLine))
         self.widget.addItem(self.cursor)
-        self.readout = pg.TextItem(anchor=(0, 1), color=(60, 60, 60))
+        self.readout = pg.TextItem(anchor=(0, 1), color=(60, 60, 60), fill=pg.mkBrush(255, 255, 255, 200))
+        self.readout.setVisible(False)  # shown while the mouse is over the plot
         self.widget.addItem(self.readout, ignoreBounds=True)
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self._data: list[tuple[np.ndarray, list[np.ndarray]]] = []
@@ -89,6 +91,7 @@ class TimeSeriesPanel:
             lines.append(f"{curves[0].name() or ''}: {values}")
         self.readout.setText(f"step {step}\n" + "\n".join(lines))
         self.readout.setPos(point.x(), point.y())
+        self.readout.setVisible(True)
 
 
 class TrajectoryPanel:
@@ -114,6 +117,7 @@ class TrajectoryPanel:
         self.start_marker = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush=pg.mkBrush("y"))
         self.widget.addItem(self.start_marker)
         self.readout = pg.TextItem(anchor=(0, 0), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 190))
+        self.readout.setVisible(False)  # shown while the mouse is over the plot
         self.widget.addItem(self.readout, ignoreBounds=True)
         self.surface: Surface | None = None
         self.widget.scene().sigMouseMoved.connect(self._hover)
@@ -166,6 +170,7 @@ class TrajectoryPanel:
             value = float(self.surface.loss(np.array([point.x(), point.y()])))
         self.readout.setText(f"x {point.x():.4g}   y {point.y():.4g}   f {value:.4g}")
         self.readout.setPos(point.x(), point.y())
+        self.readout.setVisible(True)
 
     def _clicked(self, event) -> None:
         if event.button() != pg.QtCore.Qt.LeftButton or self.start_clicked is None:

@@ -54,7 +54,13 @@ class MainWindow(QMainWindow):
         self.redraw_timer.start()
         self.redraws = 0
         self._load_into_controls()
-        self.reset()
+        # The first contours need sympy and a compiled surface: show the window first, then fill it.
+        QTimer.singleShot(0, self.reset)
+
+    @property
+    def ready(self) -> bool:
+        """True once every run of the current experiment has reported its start."""
+        return bool(self.histories) and all(h.current is not None for h in self.histories)
 
     # --- building ---------------------------------------------------------------------------------
     def _build_panels(self) -> None:

@@ -1,0 +1,44 @@
+"""Regenerate the README's screenshots: python docs/make_screenshots.py (no screen needed)."""
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = pathlib.Path(__file__).parent / "screenshots"
+
+
+def main() -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gradsim.gui import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    window = MainWindow()
+    window.resize(1600, 960)
+    window.show()
+
+    def wait_until(condition, timeout=30.0):
+        loop_timer = QTimer()
+        loop = QEventLoop()
+        loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
+        loop_timer.start(20)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
+
+    wait_until(lambda: window.ready)
+    window.playButton.setChecked(True)
+    wait_until(lambda: window.newest_step() >= 3000)
+    window.playButton.setChecked(False)
+    wait_until(lambda: False, timeout=0.3)
+    window.redraw()
+    HERE.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(HERE / "main-window.png"))
+    print(f"wrote {HERE / 'main-window.png'} at step {window.newest_step()}")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
