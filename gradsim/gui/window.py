@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
         self.playButton.setChecked(False)
         self.generation += 1
         e = self.experiment
-        surface = get_surface(e.surface, e.surface_params)
+        surface = self.surface = get_surface(e.surface, e.surface_params)
         self.histories = [RunHistory() for _ in e.runs]
         self.display_step = None
         self.trajectory.set_surface(surface)
@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
         row = history.current if history.current is not None and history.last_step <= shown else \
             history.row(history.index_at(shown))
         run = self.experiment.runs[self.selected_run]
-        surface = get_surface(self.experiment.surface, self.experiment.surface_params)
+        surface = self.surface
         point = np.asarray(row["params"], dtype=float)
 
         def vec(v):
