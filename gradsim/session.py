@@ -44,7 +44,7 @@ class Session:
             self.speed = float(args[0])
             return []
         if kind == "step":
-            return self._advance(lambda stepper: stepper.run(1))
+            return self._advance(1)
         if kind == "hparams":
             index, changes = args
             if 0 <= index < len(self.steppers):
@@ -72,22 +72,23 @@ class Session:
             self._debt = min(self._debt + elapsed * self.speed, 10_000.0)
             whole = int(self._debt)
             self._debt -= whole
-            return self._advance(lambda stepper: stepper.run(whole)) if whole else []
+            return self._advance(whole) if whole else []
         # As fast as possible, but in lockstep: every run takes the same number of steps, sized so that
         # a tick's work fills about SLICE_SECONDS, so that runs stay comparable step for step.
         started = time.perf_counter()
         batch = self._batch
-        messages = self._advance(lambda stepper: stepper.run(batch))
+        messages = self._advance(batch)
         elapsed = max(time.perf_counter() - started, 1e-6)
         self._batch = int(min(max(1, batch * SLICE_SECONDS / elapsed), 2 * batch + 1, 100_000))
         return messages
 
-    def _advance(self, step) -> list[tuple]:
+    def _advance(self, steps: int) -> list[tuple]:
+        """`steps` more updates for every live run (never past the experiment's step budget)."""
         messages, rows = [], {}
         for i, stepper in enumerate(self.steppers):
             if stepper.finished or stepper.k >= self.max_steps:
                 continue
-            chunk = step(stepper)
+            chunk = stepper.run(min(steps, self.max_steps - stepper.k))
             rows[i] = chunk | {"current": stepper.record()}
             if stepper.finished:
                 messages.append(("diverged", self.generation, i, int(stepper.diverged_at),
