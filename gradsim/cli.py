@@ -10,18 +10,16 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from typing import Sequence
 
 import numpy as np
 
 from . import __version__
+from .files import write_atomically
 from .core import OPTIMIZERS, SCHEDULES, SURFACES, Trace, simulate
 from .core.datasets import DATASETS
 from .core.mlp import ACTIVATIONS, INITS, LOSSES
-from .core.schedules import WARMUP
 
 CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y", "lr_x", "lr_y")
 
@@ -285,20 +283,6 @@ def network_json(trace: Trace) -> str:
                 "diverged_at": trace.diverged_at, "series": series,
                 "params_final": [{"W": W.tolist(), "b": b.tolist()} for W, b in trace.params_final]}
     return json.dumps(document, indent=1, allow_nan=True) + "\n"
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".gradsim-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def list_text() -> str:

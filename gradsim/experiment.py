@@ -7,12 +7,11 @@ problem, so a corrupt or foreign file never replaces the current work. Qt-free.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .core.optimizers import get_optimizer
+from .files import write_atomically
 from .core.schedules import make_lr_fn
 from .core.stepper import resolve_clip
 from .core.surfaces import get_surface
@@ -114,16 +113,7 @@ class Experiment:
             raise ValueError(f"{source}: {error}") from None
 
     def save(self, path: str) -> None:
-        directory = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".gradsim-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(self.to_json())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_atomically(path, self.to_json())
 
     @classmethod
     def load(cls, path: str) -> "Experiment":

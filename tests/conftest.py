@@ -17,3 +17,17 @@ def no_leftover_threads():
     assert not running, f"threads still running: {running}"
     alive = [p for p in multiprocessing.active_children()]
     assert not alive, f"child processes still alive: {alive}"
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A message box would wait for a click that never comes: fail with its text instead."""
+    try:
+        from PySide6.QtWidgets import QMessageBox
+    except ImportError:
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a dialog opened: {args[2] if len(args) > 2 else args}")
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, refuse)

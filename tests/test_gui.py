@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider
 
 from gradsim.gui import MainWindow
+from gradsim.gui.export import export_plot
 
 pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
@@ -182,3 +183,35 @@ def test_closing_mid_run_stops_the_session(qtbot):
     win.close()
     assert not win.worker.process.is_alive()
     assert not win.worker.receiver.isRunning()
+
+
+def test_exports_png_svg_csv_and_gif(window, qtbot, tmp_path):
+    window.playButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() > 300, timeout=20000)
+    window.playButton.click()
+    qtbot.waitUntil(lambda: not window.playButton.isChecked())
+    window.redraw()
+    png, svg = tmp_path / "loss.png", tmp_path / "traj.svg"
+    assert window._try_export(lambda: export_plot(window.loss_panel.widget, str(png)), str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert window._try_export(lambda: export_plot(window.trajectory.widget, str(svg)), str(svg))
+    assert "<svg" in svg.read_text()
+    csv_path = tmp_path / "runs.csv"
+    window.export_csv(str(csv_path))
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "run,optimizer,step,x,y,loss,grad_x,grad_y,lr_x,lr_y"
+    assert sum(h.count for h in window.histories) == len(lines) - 1
+    gif = tmp_path / "trajectory.gif"
+    window.export_gif(str(gif), frames=6)
+    from PIL import Image
+    with Image.open(gif) as image:
+        assert image.format == "GIF" and image.n_frames == 6 and image.info.get("loop") == 0
+    assert window.statusLabel.text() != ""
+
+
+def test_dark_theme_and_larger_text(window):
+    window.darkAction.trigger()
+    assert window.trajectory.widget.backgroundBrush().color().name() == "#000000"
+    size = window.font().pointSizeF()
+    window.scale_fonts(1.5)
+    assert window.font().pointSizeF() > size

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
 
 from ..core import OPTIMIZERS, SURFACES, get_optimizer, get_surface
 from ..experiment import MAX_RUNS, Experiment, RunConfig
+from ..files import write_atomically
 from .editors import make_editor
+from .export import export_plot, runs_csv, save_gif, widget_image
 from .history import RunHistory
 from .panels import TimeSeriesPanel, TrajectoryPanel
 from .worker import SimulationWorker
@@ -214,10 +216,21 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(action("&Open experiment…", "Ctrl+O", self.open_dialog, "openAction"))
         file_menu.addAction(action("&Save experiment…", "Ctrl+S", self.save_dialog, "saveAction"))
+        file_menu.addSeparator()
+        export = file_menu.addMenu("&Export")
+        for title, name in (("Trajectory", "trajectoryPlot"), ("Loss", "lossPlot"),
+                            ("Effective learning rate", "lrPlot"), ("Gradient norm", "gradNormPlot")):
+            export.addAction(action(f"{title} panel as PNG or SVG…", "", lambda _=None, n=name: self.export_panel_dialog(n),
+                                    f"export_{name}"))
+        export.addAction(action("Runs as CSV…", "", self.export_csv_dialog, "exportCsvAction"))
+        export.addAction(action("Trajectory as animated GIF…", "", self.export_gif_dialog, "exportGifAction"))
         view = self.menuBar().addMenu("&View")
         view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
         view.addAction(action("Larger text", "Ctrl++", lambda: self.scale_fonts(1.15), "zoomInAction"))
         view.addAction(action("Smaller text", "Ctrl+-", lambda: self.scale_fonts(1 / 1.15), "zoomOutAction"))
+        self.darkAction = action("Dark theme", "", self.toggle_theme, "darkThemeAction")
+        self.darkAction.setCheckable(True)
+        view.addAction(self.darkAction)
         action("Play/pause", "Space", lambda: self.playButton.toggle(), "playAction")
         action("Step", "Right", self.step_forward, "stepAction")
         action("Step back", "Left", self.step_back, "stepBackAction")
@@ -558,6 +571,63 @@ class MainWindow(QMainWindow):
         for widget in (self.trajectory.widget, *(p.widget for p in self.time_panels)):
             for axis in ("left", "bottom"):
                 widget.getPlotItem().getAxis(axis).setStyle(tickFont=font)
+
+    # --- export ----------------------------------------------------------------------------------
+    def panel_widget(self, name: str):
+        return {"trajectoryPlot": self.trajectory.widget, "lossPlot": self.loss_panel.widget,
+                "lrPlot": self.lr_panel.widget, "gradNormPlot": self.grad_panel.widget}[name]
+
+    def export_panel_dialog(self, name: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export panel", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self._try_export(lambda: export_plot(self.panel_widget(name), path), path)
+
+    def export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export runs", "runs.csv", "CSV (*.csv)")
+        if path:
+            self._try_export(lambda: self.export_csv(path), path)
+
+    def export_gif_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export animation", "trajectory.gif", "GIF (*.gif)")
+        if path:
+            self._try_export(lambda: self.export_gif(path), path)
+
+    def _try_export(self, export, path: str) -> bool:
+        try:
+            export()
+        except (OSError, ValueError) as error:
+            QMessageBox.warning(self, "Export", f"Could not write {path}: {getattr(error, 'strerror', None) or error}")
+            return False
+        self._say(f"wrote {path}")
+        return True
+
+    def export_csv(self, path: str) -> None:
+        write_atomically(path, runs_csv(self.histories, [run.optimizer for run in self.experiment.runs]))
+
+    def export_gif(self, path: str, frames: int = 48) -> None:
+        """The trajectory panel at evenly spaced steps up to the one shown, as a looping GIF."""
+        self.playButton.setChecked(False)
+        shown, keep = self.shown_step(), self.display_step
+        images = []
+        for step in np.unique(np.linspace(0, shown, frames).astype(int)):
+            self.display_step = int(step)
+            self.redraw()
+            images.append(widget_image(self.trajectory.widget))
+        self.display_step = keep
+        self.redraw()
+        save_gif(images, path)
+
+    def toggle_theme(self) -> None:
+        """Light (for projectors) or dark plots."""
+        dark = self.darkAction.isChecked()
+        background, foreground = ("k", "w") if dark else ("w", "k")
+        for widget in (self.trajectory.widget, *(p.widget for p in self.time_panels)):
+            widget.setBackground(background)
+            item = widget.getPlotItem()
+            for axis in ("left", "bottom"):
+                item.getAxis(axis).setPen(foreground)
+                item.getAxis(axis).setTextPen(foreground)
+            item.titleLabel.setText(item.titleLabel.text, color=foreground)
 
     def closeEvent(self, event) -> None:
         self.redraw_timer.stop()
