@@ -215,3 +215,22 @@ def test_dark_theme_and_larger_text(window):
     size = window.font().pointSizeF()
     window.scale_fonts(1.5)
     assert window.font().pointSizeF() > size
+
+
+def test_schedule_clipping_and_noise_controls_reach_the_runs(window, qtbot):
+    window.scheduleCombo.setCurrentIndex(window.scheduleCombo.findData("step"))
+    window.findChild(object, "sched_step_size").setValue(5)
+    window.findChild(object, "sched_gamma").setValue(0.5)
+    window.clipCombo.setCurrentIndex(window.clipCombo.findData("norm"))
+    window.clipThreshold.setValue(2.0)
+    window.gradNoise.setValue(0.1)
+    assert window.experiment.schedule == {"name": "step", "step_size": 5, "gamma": 0.5, "warmup": 0}
+    assert window.experiment.clip == {"norm": 2.0} and window.experiment.grad_noise == 0.1
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    for expected in range(1, 12):
+        window.stepButton.click()
+        qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
+    rates = window.histories[2].get("lr")
+    np.testing.assert_allclose(rates[:11], 0.05 * 0.5 ** (np.arange(11) // 5))
+    steps = np.linalg.norm(np.diff(window.histories[0].get("params"), axis=0), axis=1)
+    assert np.all(steps <= 1e-3 * 2.0 + 1e-12)  # gradient descent with lr 1e-3, gradients clipped to norm 2

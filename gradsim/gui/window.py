@@ -9,10 +9,13 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QMessageBox, QPushButton, QScrollArea, QSlider, QTextEdit, QToolBar, QVBoxLayout,
                                QWidget)
 
-from ..core import OPTIMIZERS, SURFACES, get_optimizer, get_surface
+from ..core import OPTIMIZERS, SCHEDULES, SURFACES, get_optimizer, get_surface
+from ..core.schedules import WARMUP, make_lr_fn
+from ..core.specs import HParam
+from ..core.stepper import resolve_clip
 from ..experiment import MAX_RUNS, Experiment, RunConfig
 from ..files import write_atomically
-from .editors import make_editor
+from .editors import NumberEdit, make_editor
 from .export import export_plot, runs_csv, save_gif, widget_image
 from .history import RunHistory
 from .panels import TimeSeriesPanel, TrajectoryPanel
@@ -97,8 +100,6 @@ class MainWindow(QMainWindow):
         form.addRow(self.surface_form)
         self.surface_editors: dict[str, QWidget] = {}
         start_row = QHBoxLayout()
-        from .editors import NumberEdit
-        from ..core.specs import HParam
         self.startX = NumberEdit(HParam("x", 0.0, -1e6, 1e6))
         self.startY = NumberEdit(HParam("y", 0.0, -1e6, 1e6))
         for name, editor in (("startX", self.startX), ("startY", self.startY)):
@@ -140,6 +141,45 @@ class MainWindow(QMainWindow):
         runs_layout.addLayout(self.hp_form)
         self.hp_editors: dict[str, QWidget] = {}
         layout.addWidget(runs)
+
+        training = QGroupBox("Schedule, clipping, noise (all runs)")
+        training_form = QFormLayout(training)
+        self.scheduleCombo = QComboBox(objectName="scheduleCombo")
+        self.scheduleCombo.setAccessibleName("Learning-rate schedule")
+        for schedule in SCHEDULES.values():
+            self.scheduleCombo.addItem(schedule.name.replace("_", " "), schedule.name)
+            self.scheduleCombo.setItemData(self.scheduleCombo.count() - 1, schedule.formula, Qt.ToolTipRole)
+        self.scheduleCombo.currentIndexChanged.connect(self._schedule_changed)
+        training_form.addRow("Schedule", self.scheduleCombo)
+        self.schedule_form = QFormLayout()
+        training_form.addRow(self.schedule_form)
+        self.schedule_editors: dict[str, QWidget] = {}
+        self.clipCombo = QComboBox(objectName="clipCombo")
+        self.clipCombo.setAccessibleName("Gradient clipping")
+        for label, kind in (("none", None), ("by global norm", "norm"), ("by value", "value")):
+            self.clipCombo.addItem(label, kind)
+        self.clipThreshold = make_editor(HParam("clip", 1.0, 0.0, 1e6, "log", "c", "clipping threshold",
+                                                low_open=True), "")
+        self.clipThreshold.setObjectName("clipThreshold")
+        self.clipCombo.currentIndexChanged.connect(self._training_changed)
+        self.clipThreshold.changed.connect(self._training_changed)
+        clip_row = QHBoxLayout()
+        clip_row.addWidget(self.clipCombo)
+        clip_row.addWidget(self.clipThreshold)
+        training_form.addRow("Clip", clip_row)
+        self.gradNoise = make_editor(HParam("grad_noise", 0.0, 0.0, 1e6, "linear", "σ",
+                                            "standard deviation of Gaussian noise added to every gradient"), "")
+        self.gradNoise.setObjectName("gradNoise")
+        self.gradNoise.changed.connect(self._training_changed)
+        self.seedSpin = make_editor(HParam("seed", 0, 0, 2**31 - 1, "linear", "seed", "seed of the noise", kind=int), "")
+        self.seedSpin.setObjectName("seedSpin")
+        self.seedSpin.changed.connect(self._training_changed)
+        noise_row = QHBoxLayout()
+        noise_row.addWidget(self.gradNoise)
+        noise_row.addWidget(QLabel("seed"))
+        noise_row.addWidget(self.seedSpin)
+        training_form.addRow("Gradient noise σ", noise_row)
+        layout.addWidget(training)
 
         inspector = QGroupBox("Step inspector (selected run)")
         inspector_layout = QVBoxLayout(inspector)
@@ -243,8 +283,55 @@ class MainWindow(QMainWindow):
         self.problemCombo.setCurrentIndex(self.problemCombo.findData(e.surface))
         self.problemCombo.blockSignals(False)
         self._rebuild_surface_editors()
+        for widget in (self.scheduleCombo, self.clipCombo, self.clipThreshold, self.gradNoise, self.seedSpin):
+            widget.blockSignals(True)
+        self.scheduleCombo.setCurrentIndex(self.scheduleCombo.findData((e.schedule or {}).get("name", "constant")))
+        self.clipCombo.setCurrentIndex(self.clipCombo.findData(next(iter(e.clip)) if e.clip else None))
+        self.clipThreshold.setValue(next(iter(e.clip.values())) if e.clip else 1.0)
+        self.clipThreshold.setEnabled(bool(e.clip))
+        self.gradNoise.setValue(e.grad_noise)
+        self.seedSpin.setValue(e.seed)
+        for widget in (self.scheduleCombo, self.clipCombo, self.clipThreshold, self.gradNoise, self.seedSpin):
+            widget.blockSignals(False)
+        self._rebuild_schedule_editors()
         self._refresh_run_list()
         self._select_run(min(self.selected_run, len(e.runs) - 1))
+
+    def _rebuild_schedule_editors(self) -> None:
+        while self.schedule_form.rowCount():
+            self.schedule_form.removeRow(0)
+        config = dict(self.experiment.schedule or {"name": "constant"})
+        self.schedule_editors = {}
+        for spec in (*SCHEDULES[config["name"]].hparams, WARMUP):
+            editor = make_editor(spec, "sched_")
+            editor.setValue(config.get(spec.name, spec.default))
+            editor.changed.connect(self._training_changed)
+            self.schedule_form.addRow(f"{spec.symbol}  {spec.name}", editor)
+            self.schedule_editors[spec.name] = editor
+
+    def _schedule_changed(self) -> None:
+        self.experiment.schedule = {"name": self.scheduleCombo.currentData()}
+        self._rebuild_schedule_editors()
+        self._training_changed()
+
+    def _training_changed(self, *_) -> None:
+        """Schedule, clipping and noise apply to every run: they restart the runs."""
+        schedule = {"name": self.scheduleCombo.currentData(),
+                    **{name: editor.value() for name, editor in self.schedule_editors.items()}}
+        kind = self.clipCombo.currentData()
+        clip = {kind: self.clipThreshold.value()} if kind else None
+        try:
+            make_lr_fn(schedule)
+            resolve_clip(clip)
+        except ValueError as error:
+            self._say(str(error))
+            return
+        self.clipThreshold.setEnabled(kind is not None)
+        self.experiment.schedule = schedule
+        self.experiment.clip = clip
+        self.experiment.grad_noise = self.gradNoise.value()
+        self.experiment.seed = self.seedSpin.value()
+        self.reset()
 
     def _rebuild_surface_editors(self) -> None:
         while self.surface_form.rowCount():
