@@ -14,7 +14,7 @@ def test_resources_are_found():
 
 
 def test_the_wheel_ships_the_resources_and_the_command(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
                     "-w", str(tmp_path), "-q"], check=True, timeout=300, capture_output=True)
     wheel, = tmp_path.glob("gradsim-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
