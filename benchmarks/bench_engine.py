@@ -13,11 +13,12 @@ Each figure is the best of several repeats, with the garbage collector paused (a
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import time
 
 import numpy as np
+
+from timing import best_of
 
 from gradsim.core import Stepper, get_surface
 
@@ -29,16 +30,6 @@ except ImportError:  # the comparison needs torch; gradsim's own figures do not
 OPTIMIZERS = {"sgd": {"lr": 1e-3}, "momentum": {"lr": 1e-3}, "adam": {"lr": 0.01}, "rmsprop": {"lr": 1e-3},
               "adagrad": {"lr": 0.1}, "adadelta": {"lr": 1.0}, "adamax": {"lr": 0.01}, "nadam": {"lr": 0.01},
               "rprop": {"lr": 0.01}, "nesterov": {"lr": 1e-3}, "adamw": {"lr": 0.01}}
-
-
-def best_of(repeats, fn):
-    # As timeit does, the garbage collector is paused while timing, for both libraries.
-    gc.collect()
-    gc.disable()
-    try:
-        return min(fn() for _ in range(repeats))
-    finally:
-        gc.enable()
 
 
 def gradsim_seconds(optimizer, hparams, start, steps):

@@ -11,11 +11,12 @@ Also: how many times a second the model's output over a 200×200 grid can be rec
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import time
 
 import numpy as np
+
+from timing import best_of
 
 from gradsim.core import Stepper
 from gradsim.core.simulate import make_network
@@ -24,15 +25,6 @@ try:
     import torch
 except ImportError:
     torch = None
-
-
-def best_of(repeats, fn):
-    gc.collect()
-    gc.disable()
-    try:
-        return min(fn() for _ in range(repeats))
-    finally:
-        gc.enable()
 
 
 def main():
