@@ -37,6 +37,18 @@ def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(HERE / "main-window.png"))
     print(f"wrote {HERE / 'main-window.png'} at step {window.newest_step()}")
+
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
+    window.batchSizeSpin.setValue(32)
+    wait_until(lambda: window.ready and window.network is not None)
+    window.runList.setCurrentRow(2)
+    window.playButton.setChecked(True)
+    wait_until(lambda: window.newest_step() >= 1500)
+    window.playButton.setChecked(False)
+    wait_until(lambda: False, timeout=0.3)
+    window.redraw()
+    window.grab().save(str(HERE / "network.png"))
+    print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
     window.close()
 
 

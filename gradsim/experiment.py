@@ -14,6 +14,7 @@ from .core.optimizers import get_optimizer
 from .files import write_atomically
 from .core.schedules import make_lr_fn
 from .core.stepper import resolve_clip
+from .core.simulate import make_network
 from .core.surfaces import get_surface
 
 FORMAT = "gradsim-experiment"
@@ -46,6 +47,23 @@ class Experiment:
     grad_noise: float = 0.0
     seed: int = 0
     max_steps: int = 100_000
+    # A network on a dataset instead of a surface when `dataset` is set:
+    dataset: str | None = None
+    dataset_params: dict = field(default_factory=dict)
+    model: dict = field(default_factory=lambda: {"hidden": [16, 16], "activation": "tanh", "loss": "bce"})
+    batch_size: int | None = None
+
+    @property
+    def is_network(self) -> bool:
+        return self.dataset is not None
+
+    def make_problem(self):
+        """The engine's problem and the start every run shares (a point, or initial weights)."""
+        if self.is_network:
+            problem, theta0, _ = make_network(self.dataset, self.dataset_params, self.model, self.batch_size,
+                                              self.seed)
+            return problem, theta0
+        return get_surface(self.surface, self.surface_params), self.resolved_start()
 
     @classmethod
     def default(cls) -> "Experiment":
@@ -63,7 +81,7 @@ class Experiment:
 
     def validate(self) -> "Experiment":
         """Check every part against the engine; returns self, or raises ValueError."""
-        surface = get_surface(self.surface, self.surface_params)
+        self.make_problem()
         if self.start is not None:
             if len(self.start) != 2 or not all(isinstance(v, (int, float)) for v in self.start):
                 raise ValueError(f"start must be two numbers, got {self.start!r}")
@@ -79,7 +97,6 @@ class Experiment:
         resolve_clip(self.clip)
         if not isinstance(self.max_steps, int) or self.max_steps < 1:
             raise ValueError(f"max_steps must be a whole number ≥ 1, got {self.max_steps!r}")
-        del surface
         return self
 
     # --- files ----------------------------------------------------------------------------------

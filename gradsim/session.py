@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from .core import Stepper, get_surface
+from .core import Stepper
 from .core.diagnosis import divergence_reason
 from .experiment import Experiment
 
@@ -54,10 +54,9 @@ class Session:
 
     def configure(self, experiment_json: str, generation: int) -> list[tuple]:
         experiment = Experiment.from_json(experiment_json)
-        surface = get_surface(experiment.surface, experiment.surface_params)
-        start = experiment.resolved_start()
+        problem, start = experiment.make_problem()
         self.generation, self.max_steps, self.playing = generation, experiment.max_steps, False
-        self.steppers = [Stepper(surface, run.optimizer, run.hparams, start, schedule=experiment.schedule,
+        self.steppers = [Stepper(problem, run.optimizer, run.hparams, start, schedule=experiment.schedule,
                                  clip=experiment.clip, grad_noise=experiment.grad_noise, seed=experiment.seed + i)
                          for i, run in enumerate(experiment.runs)]
         return [("chunk", generation, {i: s.run(0) | {"current": s.record()} for i, s in enumerate(self.steppers)})]

@@ -234,3 +234,26 @@ def test_schedule_clipping_and_noise_controls_reach_the_runs(window, qtbot):
     np.testing.assert_allclose(rates[:11], 0.05 * 0.5 ** (np.arange(11) // 5))
     steps = np.linalg.norm(np.diff(window.histories[0].get("params"), axis=0), axis=1)
     assert np.all(steps <= 1e-3 * 2.0 + 1e-12)  # gradient descent with lr 1e-3, gradients clipped to norm 2
+
+
+def test_a_network_on_two_moons_trains_live(window, qtbot):
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
+    assert window.experiment.dataset == "moons" and window.network_box.isVisibleTo(window)
+    window.hiddenEdit.setText("8,8")
+    window.hiddenEdit.editingFinished.emit()
+    window.batchSizeSpin.setValue(32)
+    assert window.experiment.model["hidden"] == [8, 8] and window.experiment.batch_size == 32
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    window.runList.setCurrentRow(2)  # Adam
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.newest_step() > 300, timeout=30000)
+    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    window.redraw()
+    history = window.histories[2]
+    loss = history.get("extra.train_loss")
+    assert loss[-1] < 0.5 * loss[0]
+    np.testing.assert_array_equal(history.get("extra.epoch"), history.get("step") // 7)  # 200 points, batches of 32
+    assert len(window.grad_panel.curves[2]) == 3  # one curve per layer
+    boundary = window.trajectory.image.image
+    assert boundary.shape == (100, 100) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
+    assert "epoch" in window.inspector.toPlainText() and "layer 3" in window.inspector.toPlainText()

@@ -30,6 +30,7 @@ class RunHistory:
         keep = steps % self.stride == 0
         values = {key: rows[key][keep] for key in FIELDS}
         values.update({f"state.{k}": v[keep] for k, v in rows["state"].items()})
+        values.update({f"extra.{k}": v[keep] for k, v in rows.get("extra", {}).items()})
         n = int(keep.sum())
         if not self.columns:
             self.columns = {k: np.empty((max(64, 2 * n), *v.shape[1:]), v.dtype) for k, v in values.items()}
@@ -68,6 +69,7 @@ class RunHistory:
     def row(self, index: int) -> dict:
         row = {key: self.columns[key][index] for key in FIELDS}
         row["state"] = {k[6:]: v[index] for k, v in self.columns.items() if k.startswith("state.")}
+        row["extra"] = {k[6:]: v[index] for k, v in self.columns.items() if k.startswith("extra.")}
         return row
 
     def nbytes(self) -> int:

@@ -30,16 +30,17 @@ def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotW
     plot.setLabel("left", ylabel)
     plot.setLogMode(y=log)
     plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
-    plot.addLegend(offset=(-10, 10))
+    plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 190), labelTextSize="8pt")
     return plot
 
 
 class TimeSeriesPanel:
     """A plot of one quantity against the step, one or more curves per run, and a cursor line."""
 
-    def __init__(self, name: str, title: str, ylabel: str, curves_per_run: int = 1):
+    def __init__(self, name: str, title: str, ylabel: str, parts: tuple[str, ...] = ()):
         self.widget = _time_plot(name, title, ylabel)
-        self.curves_per_run = curves_per_run
+        self.default_parts = list(parts)
+        self.curves_per_run = max(1, len(parts))
         self.curves: list[list[pg.PlotDataItem]] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.DashLine))
         self.widget.addItem(self.cursor)
@@ -49,18 +50,23 @@ class TimeSeriesPanel:
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self._data: list[tuple[np.ndarray, list[np.ndarray]]] = []
 
-    def set_runs(self, labels: list[str], colors: list[str]) -> None:
+    def set_runs(self, labels: list[str], colors: list[str], parts: list[str] | None = None) -> None:
+        """One curve per run, or one per part of each run (parameters x and y, or layers)."""
         for curves in self.curves:
             for curve in curves:
                 self.widget.removeItem(curve)
         self.widget.getPlotItem().legend.clear()
         self.curves = []
-        styles = [pg.QtCore.Qt.SolidLine, pg.QtCore.Qt.DashLine]
+        parts = parts if parts is not None else self.default_parts
+        self.curves_per_run = max(1, len(parts))
+        styles = [pg.QtCore.Qt.SolidLine, pg.QtCore.Qt.DashLine, pg.QtCore.Qt.DotLine, pg.QtCore.Qt.DashDotLine]
         for label, color in zip(labels, colors):
             curves = []
             for j in range(self.curves_per_run):
-                name = label if self.curves_per_run == 1 else f"{label} {'xy'[j]}"
-                curve = self.widget.plot([], [], pen=pg.mkPen(color, width=2, style=styles[j % 2]), name=name)
+                # one legend entry per run; its parts are told apart by line style
+                name = label if j == 0 else None
+                curve = self.widget.plot([], [], pen=pg.mkPen(color, width=2, style=styles[j % len(styles)]), name=name)
+                curve.part = parts[j] if parts else ""
                 curves.append(curve)
             self.curves.append(curves)
         self._data = [(np.empty(0), [np.empty(0)] * self.curves_per_run) for _ in labels]
@@ -87,7 +93,7 @@ class TimeSeriesPanel:
             if len(steps) == 0 or not curves[0].isVisible():
                 continue
             i = min(len(steps) - 1, max(0, int(np.searchsorted(steps, step))))
-            values = ", ".join(f"{s[i]:.4g}" for s in series)
+            values = ", ".join(f"{c.part} {s[i]:.4g}".strip() for c, s in zip(curves, series))
             lines.append(f"{curves[0].name() or ''}: {values}")
         self.readout.setText(f"step {step}\n" + "\n".join(lines))
         self.readout.setPos(point.x(), point.y())
@@ -119,12 +125,19 @@ class TrajectoryPanel:
         self.readout = pg.TextItem(anchor=(0, 0), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 190))
         self.readout.setVisible(False)  # shown while the mouse is over the plot
         self.widget.addItem(self.readout, ignoreBounds=True)
+        self.data_points = pg.ScatterPlotItem()
+        self.widget.addItem(self.data_points)
+        self.curve_line = self.widget.plot([], [], pen=pg.mkPen("k", width=3))
         self.surface: Surface | None = None
+        self.problem = None
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
 
     def set_surface(self, surface: Surface) -> None:
-        self.surface = surface
+        self.surface, self.problem = surface, None
+        self.data_points.setData([], [])
+        self.curve_line.setData([], [])
+        self.widget.setTitle("Trajectory")
         xs, ys, values = surface.grid(240, 240)
         finite = np.isfinite(values)
         low = values[finite].min() if finite.any() else 0.0
@@ -140,6 +153,46 @@ class TrajectoryPanel:
                       and xmin <= p.x <= xmax and ymin <= p.y <= ymax]
             item.setData([p[0] for p in points], [p[1] for p in points])
         self.widget.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+
+    def set_network(self, problem) -> None:
+        """Show a network's data; `set_boundary` then colours the plane by the model's output."""
+        self.surface = None
+        self.problem = problem
+        X, y = problem.data.X, problem.data.y
+        for item in self.markers.values():
+            item.setData([], [])
+        self.start_marker.setData([], [])
+        pad = 0.15 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+        low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+        if problem.data.task == "regression":
+            low[1], high[1] = float(min(y.min(), -1.5)), float(max(y.max(), 1.5))
+        self.network_view = (low[0], high[0], low[1], high[1])
+        self.xs, self.ys = np.linspace(low[0], high[0], 100), np.linspace(low[1], high[1], 100)
+        palette = [pg.mkBrush(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")]
+        if problem.data.task == "classification":
+            self.data_points.setData(X[:, 0], X[:, 1], brush=[palette[int(c) % 5] for c in y], size=7,
+                                     pen=pg.mkPen("w", width=0.8))
+        else:
+            self.data_points.setData(X[:, 0], y[:, 0], brush=palette[0], size=6, pen=pg.mkPen("w", width=0.8))
+        self.image.setImage(np.zeros((2, 2)))
+        self.image.setRect(pg.QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1]))
+        self.widget.setTitle("Decision boundary (selected run)" if problem.data.task == "classification"
+                             else "Model output (selected run)")
+        self.widget.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0)
+
+    def set_boundary(self, theta: np.ndarray) -> None:
+        problem = self.problem
+        if problem.data.task == "classification":
+            values = problem.output_grid(theta, self.xs, self.ys)
+            self.image.setImage(values.T, levels=(0, max(1.0, float(values.max()))))
+            self.image.setColorMap(pg.colormap.get("CET-D1A") if problem.mlp.loss == "bce"
+                                   else pg.colormap.get("viridis"))
+            low_x, high_x, low_y, high_y = self.network_view
+            self.image.setRect(pg.QtCore.QRectF(low_x, low_y, high_x - low_x, high_y - low_y))
+            self.curve_line.setData([], [])
+        else:  # regression: the fitted curve over the data
+            points = np.column_stack([self.xs, np.zeros_like(self.xs)])
+            self.curve_line.setData(self.xs, problem.mlp.predict(theta, points)[:, 0])
 
     def set_runs(self, colors: list[str]) -> None:
         for item in self.paths + self.heads:

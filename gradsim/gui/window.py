@@ -5,11 +5,14 @@ import numpy as np
 from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QPushButton, QScrollArea, QSlider, QTextEdit, QToolBar, QVBoxLayout,
-                               QWidget)
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QPushButton, QScrollArea, QSlider, QSpinBox, QTextEdit, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from ..core import OPTIMIZERS, SCHEDULES, SURFACES, get_optimizer, get_surface
+from ..core.datasets import DATASETS, make_dataset
+from ..core.mlp import ACTIVATIONS, INITS, LOSSES
+from ..core.simulate import make_network
 from ..core.schedules import WARMUP, make_lr_fn
 from ..core.specs import HParam
 from ..core.stepper import resolve_clip
@@ -39,6 +42,8 @@ class MainWindow(QMainWindow):
         self.generation = 0
         self.display_step: int | None = None  # None: follow the newest step
         self.selected_run = 0
+        self.surface = None  # the surface, or
+        self.network = None  # the network problem, of the current experiment
         self._dirty = False
         self._font_scale = 1.0
 
@@ -72,7 +77,7 @@ class MainWindow(QMainWindow):
         self.trajectory = TrajectoryPanel()
         self.trajectory.start_clicked = self.set_start
         self.loss_panel = TimeSeriesPanel("lossPlot", "Loss", "loss")
-        self.lr_panel = TimeSeriesPanel("lrPlot", "Effective learning rate (per parameter)", "rate", 2)
+        self.lr_panel = TimeSeriesPanel("lrPlot", "Effective learning rate (x solid, y dashed)", "rate", ("x", "y"))
         self.grad_panel = TimeSeriesPanel("gradNormPlot", "Gradient norm", "‖g‖")
         self.time_panels = (self.loss_panel, self.lr_panel, self.grad_panel)
         grid = QGridLayout()
@@ -94,8 +99,12 @@ class MainWindow(QMainWindow):
         self.problemCombo.setAccessibleName("Problem")
         for spec in SURFACES.values():
             self.problemCombo.addItem(spec.title, spec.name)
+        self.problemCombo.insertSeparator(self.problemCombo.count())
+        for spec in DATASETS.values():
+            if spec.name != "csv":
+                self.problemCombo.addItem(f"Network on {spec.title.lower()}", spec.name)
         self.problemCombo.currentIndexChanged.connect(self._problem_changed)
-        form.addRow("Surface", self.problemCombo)
+        form.addRow("Problem", self.problemCombo)
         self.surface_form = QFormLayout()
         form.addRow(self.surface_form)
         self.surface_editors: dict[str, QWidget] = {}
@@ -108,8 +117,37 @@ class MainWindow(QMainWindow):
             editor.setToolTip("start point; or click on the trajectory plot")
             editor.valueChanged.connect(lambda _=None: self.set_start(self.startX.value(), self.startY.value()))
             start_row.addWidget(editor)
-        form.addRow("Start (x, y)", start_row)
+        self.start_label = QLabel("Start (x, y)")
+        form.addRow(self.start_label, start_row)
+        self.start_widgets = (self.start_label, self.startX, self.startY)
         layout.addWidget(problem)
+
+        self.network_box = QGroupBox("Network")
+        net_form = QFormLayout(self.network_box)
+        self.hiddenEdit = QLineEdit(objectName="hiddenEdit")
+        self.hiddenEdit.setAccessibleName("Hidden layer sizes")
+        self.hiddenEdit.setToolTip("sizes of the hidden layers, e.g. 16,16 (empty for none; at most 6)")
+        self.hiddenEdit.editingFinished.connect(self._network_changed)
+        net_form.addRow("Hidden layers", self.hiddenEdit)
+        self.network_combos = {}
+        for key, label, names in (("activation", "Activation", ACTIVATIONS), ("loss", "Loss", LOSSES),
+                                  ("init", "Initialization", INITS)):
+            combo = QComboBox(objectName=f"{key}Combo")
+            combo.setAccessibleName(label)
+            for name in names:
+                combo.addItem(name, name)
+            combo.currentIndexChanged.connect(self._network_changed)
+            net_form.addRow(label, combo)
+            self.network_combos[key] = combo
+        self.batchSizeSpin = QSpinBox(objectName="batchSizeSpin")
+        self.batchSizeSpin.setAccessibleName("Batch size")
+        self.batchSizeSpin.setRange(0, 100_000)
+        self.batchSizeSpin.setSpecialValueText("all data")
+        self.batchSizeSpin.setToolTip("mini-batch size: all data is batch gradient descent, 1 is online SGD")
+        self.batchSizeSpin.setKeyboardTracking(False)
+        self.batchSizeSpin.valueChanged.connect(self._network_changed)
+        net_form.addRow("Batch size", self.batchSizeSpin)
+        layout.addWidget(self.network_box)
 
         runs = QGroupBox("Runs")
         runs_layout = QVBoxLayout(runs)
@@ -280,8 +318,9 @@ class MainWindow(QMainWindow):
     def _load_into_controls(self) -> None:
         e = self.experiment
         self.problemCombo.blockSignals(True)
-        self.problemCombo.setCurrentIndex(self.problemCombo.findData(e.surface))
+        self.problemCombo.setCurrentIndex(self.problemCombo.findData(e.dataset if e.is_network else e.surface))
         self.problemCombo.blockSignals(False)
+        self._load_network_controls()
         self._rebuild_surface_editors()
         for widget in (self.scheduleCombo, self.clipCombo, self.clipThreshold, self.gradNoise, self.seedSpin):
             widget.blockSignals(True)
@@ -333,13 +372,28 @@ class MainWindow(QMainWindow):
         self.experiment.seed = self.seedSpin.value()
         self.reset()
 
+    def _problem_specs(self):
+        e = self.experiment
+        if e.is_network:
+            spec = DATASETS[e.dataset]
+            common = [HParam("n", spec.n, 2, 100_000, "log", "n", "number of points", kind=int),
+                      HParam("noise", spec.noise, 0.0, 10.0, "linear", "σ", "noise on the inputs"),
+                      HParam("test_fraction", 0.0, 0.0, 0.9, "linear", "test", "fraction held out for testing")]
+            return [*common, *spec.params], e.dataset_params
+        return list(SURFACES[e.surface].params), e.surface_params
+
     def _rebuild_surface_editors(self) -> None:
         while self.surface_form.rowCount():
             self.surface_form.removeRow(0)
         self.surface_editors = {}
-        for spec in SURFACES[self.experiment.surface].params:
+        specs, values = self._problem_specs()
+        network = self.experiment.is_network
+        self.network_box.setVisible(network)
+        for widget in self.start_widgets:
+            widget.setVisible(not network)
+        for spec in specs:
             editor = make_editor(spec, "sp_")
-            editor.setValue(self.experiment.surface_params.get(spec.name, spec.default))
+            editor.setValue(values.get(spec.name, spec.default))
             editor.changed.connect(lambda _=None, name=spec.name: self._surface_param_changed(name))
             self.surface_form.addRow(spec.symbol or spec.name, editor)
             self.surface_editors[spec.name] = editor
@@ -381,24 +435,69 @@ class MainWindow(QMainWindow):
 
     # --- user changes -------------------------------------------------------------------------------
     def _problem_changed(self) -> None:
-        self.experiment.surface = self.problemCombo.currentData()
-        self.experiment.surface_params = {}
-        self.experiment.start = None
+        name = self.problemCombo.currentData()
+        e = self.experiment
+        if name in DATASETS:
+            e.dataset, e.dataset_params = name, {}
+            classes = make_dataset(name, seed=e.seed).classes
+            e.model = {**e.model, "loss": "mse" if classes == 0 else "ce" if classes > 2 else "bce"}
+        else:
+            e.dataset, e.surface, e.surface_params, e.start = None, name, {}, None
+        self._load_network_controls()
         self._rebuild_surface_editors()
         self.reset()
 
     def _surface_param_changed(self, name: str) -> None:
-        params = {**self.experiment.surface_params, name: self.surface_editors[name].value()}
+        e = self.experiment
+        specs, values = self._problem_specs()
+        params = {**values, name: self.surface_editors[name].value()}
         try:
-            get_surface(self.experiment.surface, params)
+            if e.is_network:
+                make_dataset(e.dataset, params, seed=e.seed)
+            else:
+                get_surface(e.surface, params)
         except ValueError as error:
             self._say(str(error))
-            self.surface_editors[name].blockSignals(True)
-            self.surface_editors[name].setValue(self.experiment.surface_params.get(
-                name, SURFACES[self.experiment.surface].params[[p.name for p in SURFACES[self.experiment.surface].params].index(name)].default))
-            self.surface_editors[name].blockSignals(False)
+            editor = self.surface_editors[name]
+            editor.blockSignals(True)
+            editor.setValue(values.get(name, next(spec.default for spec in specs if spec.name == name)))
+            editor.blockSignals(False)
             return
-        self.experiment.surface_params = params
+        if e.is_network:
+            e.dataset_params = params
+        else:
+            e.surface_params = params
+        self.reset()
+
+    def _load_network_controls(self) -> None:
+        model = self.experiment.model
+        widgets = (self.hiddenEdit, self.batchSizeSpin, *self.network_combos.values())
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.hiddenEdit.setText(",".join(str(h) for h in model.get("hidden", [16])))
+        for key, combo in self.network_combos.items():
+            combo.setCurrentIndex(combo.findData(model.get(key, {"activation": "tanh", "loss": "bce",
+                                                                 "init": "xavier"}[key])))
+        self.batchSizeSpin.setValue(self.experiment.batch_size or 0)
+        for widget in widgets:
+            widget.blockSignals(False)
+
+    def _network_changed(self, *_) -> None:
+        e = self.experiment
+        text = self.hiddenEdit.text().strip()
+        try:
+            hidden = [int(h) for h in text.split(",")] if text else []
+        except ValueError:
+            self._say(f"hidden layers must be whole numbers separated by commas, got '{text}'")
+            return
+        model = {**e.model, "hidden": hidden, **{k: c.currentData() for k, c in self.network_combos.items()}}
+        batch_size = self.batchSizeSpin.value() or None
+        try:
+            make_network(e.dataset, e.dataset_params, model, batch_size, e.seed)
+        except ValueError as error:
+            self._say(str(error))
+            return
+        e.model, e.batch_size = model, batch_size
         self.reset()
 
     def set_start(self, x: float, y: float) -> None:
@@ -462,21 +561,35 @@ class MainWindow(QMainWindow):
         self.playButton.setChecked(False)
         self.generation += 1
         e = self.experiment
-        surface = self.surface = get_surface(e.surface, e.surface_params)
         self.histories = [RunHistory() for _ in e.runs]
         self.display_step = None
-        self.trajectory.set_surface(surface)
-        start = e.resolved_start()
-        self.trajectory.set_start(*start)
-        for editor, value in ((self.startX, start[0]), (self.startY, start[1])):
-            editor.blockSignals(True)
-            editor.setValue(value)
-            editor.blockSignals(False)
         colors = [run.color for run in e.runs]
         labels = [run.label for run in e.runs]
         self.trajectory.set_runs(colors)
-        for panel in self.time_panels:
-            panel.set_runs(labels, colors)
+        if e.is_network:
+            self.surface = None
+            self.network, _ = e.make_problem()
+            self.trajectory.set_network(self.network)
+            layers = [f"layer {i + 1}" for i in range(self.network.mlp.n_layers)]
+            self.loss_panel.set_runs(labels, colors)
+            self.lr_panel.set_runs(labels, colors, layers)
+            self.grad_panel.set_runs(labels, colors, layers)
+            self.lr_panel.widget.setTitle("Effective rate per layer (median)")
+            self.grad_panel.widget.setTitle("Gradient norm per layer")
+        else:
+            surface = self.surface = get_surface(e.surface, e.surface_params)
+            self.network = None
+            self.trajectory.set_surface(surface)
+            start = e.resolved_start()
+            self.trajectory.set_start(*start)
+            for editor, value in ((self.startX, start[0]), (self.startY, start[1])):
+                editor.blockSignals(True)
+                editor.setValue(value)
+                editor.blockSignals(False)
+            for panel in self.time_panels:
+                panel.set_runs(labels, colors)
+            self.lr_panel.widget.setTitle("Effective learning rate (x solid, y dashed)")
+            self.grad_panel.widget.setTitle("Gradient norm")
         self._say("ready")
         self.worker.configure(self.experiment, self.generation)
 
@@ -566,6 +679,15 @@ class MainWindow(QMainWindow):
                 continue
             end = history.index_at(shown) + 1
             steps = history.get("step")[:end]
+            if self.network is not None:
+                self.loss_panel.set_run_data(i, steps, [history.get("extra.train_loss")[:end]], run.visible)
+                rates = history.get("extra.lr_eff_layers")[:end, :, 1]
+                self.lr_panel.set_run_data(i, steps, list(rates.T), run.visible)
+                norms = history.get("extra.grad_norm_layers")[:end]
+                self.grad_panel.set_run_data(i, steps, list(norms.T), run.visible)
+                if i == self.selected_run:
+                    self.trajectory.set_boundary(history.get("params")[end - 1])
+                continue
             params = history.get("params")[:end]
             self.trajectory.set_run_path(i, params, run.visible)
             self.loss_panel.set_run_data(i, steps, [history.get("loss")[:end]], run.visible)
@@ -585,6 +707,9 @@ class MainWindow(QMainWindow):
         row = history.current if history.current is not None and history.last_step <= shown else \
             history.row(history.index_at(shown))
         run = self.experiment.runs[self.selected_run]
+        if self.network is not None:
+            self.inspector.setHtml("<br>".join(self._network_lines(run, row)))
+            return
         surface = self.surface
         point = np.asarray(row["params"], dtype=float)
 
@@ -608,6 +733,20 @@ class MainWindow(QMainWindow):
         if history.status == "diverged":
             lines.append(f"<span style='color:#c00'>diverged at step {history.diverged_at}: {history.reason}</span>")
         self.inspector.setHtml("<br>".join(lines))
+
+    def _network_lines(self, run, row) -> list[str]:
+        extra = row.get("extra", {})
+        lines = [f"<b>{run.label}</b> — iteration {int(row['step'])}, epoch {int(extra.get('epoch', 0))}",
+                 f"training loss (all data) {float(extra.get('train_loss', np.nan)):.6g}, "
+                 f"batch loss {float(row['loss']):.6g}",
+                 f"training accuracy {float(extra.get('train_accuracy', np.nan)):.3f}",
+                 f"η(k) = {float(row['lr']):.4g}"]
+        for i, (g, w, r, rates) in enumerate(zip(extra.get("grad_norm_layers", []), extra.get("weight_norm_layers", []),
+                                                 extra.get("update_ratio_layers", []), extra.get("lr_eff_layers", [])),
+                                             start=1):
+            lines.append(f"layer {i}: ‖g‖ {g:.3g}, ‖W,b‖ {w:.3g}, ‖Δ‖/‖θ‖ {r:.3g}, "
+                         f"rate min/median/max {rates[0]:.3g} / {rates[1]:.3g} / {rates[2]:.3g}")
+        return lines
 
     def _say(self, text: str) -> None:
         self.statusLabel.setText(text)
