@@ -15,7 +15,7 @@ def main() -> None:
 
     from gradsim.gui import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    _app = QApplication.instance() or QApplication(sys.argv)  # must live while the window does
     window = MainWindow()
     window.resize(1600, 960)
     window.show()
