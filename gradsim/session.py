@@ -88,7 +88,8 @@ class Session:
             if stepper.finished or stepper.k >= self.max_steps:
                 continue
             chunk = stepper.run(min(steps, self.max_steps - stepper.k))
-            rows[i] = chunk | {"current": stepper.record()}
+            # a diverged run's last finite row is its end; past it there is no current point
+            rows[i] = chunk if stepper.finished else chunk | {"current": stepper.record()}
             if stepper.finished:
                 messages.append(("diverged", self.generation, i, int(stepper.diverged_at),
                                  divergence_reason(stepper)))

@@ -257,3 +257,25 @@ def test_a_network_on_two_moons_trains_live(window, qtbot):
     boundary = window.trajectory.image.image
     assert boundary.shape == (100, 100) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
     assert "epoch" in window.inspector.toPlainText() and "layer 3" in window.inspector.toPlainText()
+
+
+def test_loss_slice_around_the_weights_with_the_path(window, qtbot):
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
+    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
+    window.runList.setCurrentRow(2)
+    for expected in range(1, 6):
+        window.stepButton.click()
+        qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
+    window.lossSliceButton.click()
+    x, y = window.trajectory.curve_line.getData()
+    assert len(x) == 6 and (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)  # the path ends at the centre
+    assert window.trajectory.image.image.shape == (25, 25)
+    window.lossSliceButton.click()
+    window.redraw()
+    assert window.trajectory.image.image.shape == (100, 100)  # back to the decision boundary
+
+
+def test_projector_scaling_widens_lines(window):
+    before = window.loss_panel.curves[0][0].opts["pen"].widthF()
+    window.scale_fonts(1.5)
+    assert window.loss_panel.curves[0][0].opts["pen"].widthF() > before

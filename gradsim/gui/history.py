@@ -19,18 +19,38 @@ class RunHistory:
         self.count = 0
         self.columns: dict[str, np.ndarray] = {}
         self.current: dict | None = None  # the latest row, with its state
+        self.provisional = False  # whether the last stored row is `current`, awaiting its chunk
         self.status = "ok"
         self.diverged_at: int | None = None
         self.reason = ""
 
     def extend(self, rows: dict) -> None:
-        """Append the rows of one chunk (as `Stepper.run` returns them, plus "current")."""
-        self.current = rows.get("current", self.current)
+        """Append the rows of one chunk (as `Stepper.run` returns them, plus "current").
+
+        The newest point ("current") is kept as a provisional last row, so that paths end where
+        the run is; the next chunk starts with that same point and replaces it.
+        """
+        if self.provisional:
+            self.count -= 1
+            self.provisional = False
         steps = rows["step"]
         keep = steps % self.stride == 0
-        values = {key: rows[key][keep] for key in FIELDS}
-        values.update({f"state.{k}": v[keep] for k, v in rows["state"].items()})
-        values.update({f"extra.{k}": v[keep] for k, v in rows.get("extra", {}).items()})
+        self._append({key: rows[key][keep] for key in FIELDS}, rows["state"], rows.get("extra", {}), keep)
+        while self.count > self.max_rows:
+            self._thin()
+        current = rows.get("current")
+        if current is not None:
+            self.current = current
+            one = np.ones(1, dtype=bool)
+            self._append({key: np.asarray(current[key])[None] for key in FIELDS},
+                         {k: np.asarray(v)[None] for k, v in current["state"].items()},
+                         {k: np.asarray(v)[None] for k, v in current.get("extra", {}).items()}, one)
+            self.provisional = True
+
+    def _append(self, values: dict, state: dict, extra: dict, keep: np.ndarray) -> None:
+        values = dict(values)
+        values.update({f"state.{k}": v[keep] for k, v in state.items()})
+        values.update({f"extra.{k}": v[keep] for k, v in extra.items()})
         n = int(keep.sum())
         if not self.columns:
             self.columns = {k: np.empty((max(64, 2 * n), *v.shape[1:]), v.dtype) for k, v in values.items()}
@@ -43,8 +63,6 @@ class RunHistory:
         for key, value in values.items():
             self.columns[key][self.count:self.count + n] = value
         self.count += n
-        while self.count > self.max_rows:
-            self._thin()
 
     def _thin(self) -> None:
         self.stride *= 2

@@ -193,6 +193,21 @@ class TrajectoryPanel:
             points = np.column_stack([self.xs, np.zeros_like(self.xs)])
             self.curve_line.setData(self.xs, problem.mlp.predict(theta, points)[:, 0])
 
+    def show_loss_slice(self, sl: dict, color: str) -> None:
+        """A 2-D slice of the training loss around the weights, with the path projected onto it."""
+        a, b, values = sl["a"], sl["b"], sl["loss"]
+        finite = np.isfinite(values)
+        low = values[finite].min() if finite.any() else 0.0
+        shifted = np.log10(np.where(finite, values - low, np.nan) + 1e-3 * (np.nanmax(values) - low + 1e-12))
+        self.image.setImage(np.nan_to_num(np.floor(shifted * 4).T / 4, nan=np.nanmax(shifted)), autoLevels=True)
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.image.setRect(pg.QtCore.QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
+        self.data_points.setData([], [])
+        self.curve_line.setData(sl["path"][:, 0], sl["path"][:, 1], pen=pg.mkPen(color, width=2))
+        self.start_marker.setData([0.0], [0.0])
+        self.widget.setTitle("Loss around the weights (filter-normalized directions), path projected")
+        self.widget.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0)
+
     def set_runs(self, colors: list[str]) -> None:
         for item in self.paths + self.heads:
             self.widget.removeItem(item)

@@ -147,6 +147,14 @@ class MainWindow(QMainWindow):
         self.batchSizeSpin.setKeyboardTracking(False)
         self.batchSizeSpin.valueChanged.connect(self._network_changed)
         net_form.addRow("Batch size", self.batchSizeSpin)
+        self.lossSliceButton = QPushButton("Loss slice at this step", objectName="lossSliceButton")
+        self.lossSliceButton.setAccessibleName("Show the loss around the selected run's weights")
+        self.lossSliceButton.setCheckable(True)
+        self.lossSliceButton.setToolTip("the training loss on a plane through the selected run's weights "
+                                        "(two random filter-normalized directions), with its path projected; "
+                                        "click again to return to the decision boundary")
+        self.lossSliceButton.toggled.connect(self._loss_slice_toggled)
+        net_form.addRow(self.lossSliceButton)
         layout.addWidget(self.network_box)
 
         runs = QGroupBox("Runs")
@@ -566,6 +574,9 @@ class MainWindow(QMainWindow):
         colors = [run.color for run in e.runs]
         labels = [run.label for run in e.runs]
         self.trajectory.set_runs(colors)
+        self.lossSliceButton.blockSignals(True)
+        self.lossSliceButton.setChecked(False)
+        self.lossSliceButton.blockSignals(False)
         if e.is_network:
             self.surface = None
             self.network, _ = e.make_problem()
@@ -685,7 +696,7 @@ class MainWindow(QMainWindow):
                 self.lr_panel.set_run_data(i, steps, list(rates.T), run.visible)
                 norms = history.get("extra.grad_norm_layers")[:end]
                 self.grad_panel.set_run_data(i, steps, list(norms.T), run.visible)
-                if i == self.selected_run:
+                if i == self.selected_run and not self.lossSliceButton.isChecked():
                     self.trajectory.set_boundary(history.get("params")[end - 1])
                 continue
             params = history.get("params")[:end]
@@ -733,6 +744,24 @@ class MainWindow(QMainWindow):
         if history.status == "diverged":
             lines.append(f"<span style='color:#c00'>diverged at step {history.diverged_at}: {history.reason}</span>")
         self.inspector.setHtml("<br>".join(lines))
+
+    def _loss_slice_toggled(self, on: bool) -> None:
+        if self.network is None or not self.histories:
+            return
+        if not on:
+            self.trajectory.set_network(self.network)
+            self._dirty = True
+            return
+        self.playButton.setChecked(False)
+        history = self.histories[self.selected_run]
+        end = history.index_at(self.shown_step()) + 1
+        path = history.get("params")[:end]
+        center = path[-1]
+        d1, d2 = self.network.directions(center, "random", seed=0)
+        span = 1.2 * max(1.0, float(np.abs(np.linalg.lstsq(np.column_stack([d1, d2]), (path - center).T,
+                                                            rcond=None)[0]).max()))
+        self.trajectory.show_loss_slice(self.network.loss_slice(center, d1, d2, span=span, n=25, path=path),
+                                        self.experiment.runs[self.selected_run].color)
 
     def _network_lines(self, run, row) -> list[str]:
         extra = row.get("extra", {})
@@ -797,6 +826,16 @@ class MainWindow(QMainWindow):
         for widget in (self.trajectory.widget, *(p.widget for p in self.time_panels)):
             for axis in ("left", "bottom"):
                 widget.getPlotItem().getAxis(axis).setStyle(tickFont=font)
+        for panel in self.time_panels:
+            for curves in panel.curves:
+                for curve in curves:
+                    pen = curve.opts["pen"]
+                    pen.setWidthF(2 * self._font_scale)
+                    curve.setPen(pen)
+        for path in self.trajectory.paths:
+            pen = path.opts["pen"]
+            pen.setWidthF(2 * self._font_scale)
+            path.setPen(pen)
 
     # --- export ----------------------------------------------------------------------------------
     def panel_widget(self, name: str):
