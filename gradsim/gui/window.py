@@ -58,8 +58,11 @@ class MainWindow(QMainWindow):
         self.worker.stopped.connect(self._on_stopped)
         self.worker.error.connect(self._say)
 
+        self.panels_in_order = (self.trajectory, *self.time_panels)
+        self._part = 0
+        self._frame_step = 0
         self.redraw_timer = QTimer(self)
-        self.redraw_timer.setInterval(16)
+        self.redraw_timer.setInterval(4)
         self.redraw_timer.timeout.connect(self._redraw_if_dirty)
         self.redraw_timer.start()
         self.redraws = 0
@@ -672,42 +675,61 @@ class MainWindow(QMainWindow):
 
     # --- drawing ---------------------------------------------------------------------------------
     def _redraw_if_dirty(self) -> None:
-        if self._dirty:
+        # One panel per tick, painted at once: the event loop is never held for a whole frame,
+        # so clicks and keys wait for at most one panel's painting.
+        if self._part == 0:
+            if not self._dirty:
+                return
             self._dirty = False
-            self.redraw()
+            self._frame_step = self.shown_step()
+            self._draw_status(self._frame_step)
+        panel = self.panels_in_order[self._part]
+        self._draw_part(self._part, self._frame_step)
+        panel.widget.repaint()
+        self._part = (self._part + 1) % len(self.panels_in_order)
+        if self._part == 0:
+            self.redraws += 1
 
     def redraw(self) -> None:
-        self.redraws += 1
+        """Every panel at once, at the shown step."""
         shown = self.shown_step()
-        newest = self.newest_step()
+        self._draw_status(shown)
+        for part in range(len(self.panels_in_order)):
+            self._draw_part(part, shown)
+
+    def _draw_status(self, shown: int) -> None:
         self.timelineSlider.blockSignals(True)
-        self.timelineSlider.setMaximum(newest)
+        self.timelineSlider.setMaximum(self.newest_step())
         self.timelineSlider.setValue(shown)
         self.timelineSlider.blockSignals(False)
         self.stepLabel.setText(str(shown))
+        self._update_inspector(shown)
+
+    def _draw_part(self, part: int, shown: int) -> None:
+        """Panel `part` (trajectory, loss, rates, gradient norms) up to step `shown`."""
         for i, (history, run) in enumerate(zip(self.histories, self.experiment.runs)):
             if history.count == 0:
                 continue
             end = history.index_at(shown) + 1
             steps = history.get("step")[:end]
-            if self.network is not None:
-                self.loss_panel.set_run_data(i, steps, [history.get("extra.train_loss")[:end]], run.visible)
-                rates = history.get("extra.lr_eff_layers")[:end, :, 1]
-                self.lr_panel.set_run_data(i, steps, list(rates.T), run.visible)
-                norms = history.get("extra.grad_norm_layers")[:end]
-                self.grad_panel.set_run_data(i, steps, list(norms.T), run.visible)
-                if i == self.selected_run and not self.lossSliceButton.isChecked():
+            network = self.network is not None
+            if part == 0:
+                if not network:
+                    self.trajectory.set_run_path(i, history.get("params")[:end], run.visible)
+                elif i == self.selected_run and not self.lossSliceButton.isChecked():
                     self.trajectory.set_boundary(history.get("params")[end - 1])
-                continue
-            params = history.get("params")[:end]
-            self.trajectory.set_run_path(i, params, run.visible)
-            self.loss_panel.set_run_data(i, steps, [history.get("loss")[:end]], run.visible)
-            lr = history.get("lr_eff")[:end]
-            self.lr_panel.set_run_data(i, steps, [lr[:, 0], lr[:, 1]], run.visible)
-            self.grad_panel.set_run_data(i, steps, [np.linalg.norm(history.get("grad")[:end], axis=1)], run.visible)
-        for panel in self.time_panels:
-            panel.set_cursor(shown)
-        self._update_inspector(shown)
+            elif part == 1:
+                loss = history.get("extra.train_loss" if network else "loss")[:end]
+                self.loss_panel.set_run_data(i, steps, [loss], run.visible)
+            elif part == 2:
+                rates = history.get("extra.lr_eff_layers")[:end, :, 1] if network else history.get("lr_eff")[:end]
+                self.lr_panel.set_run_data(i, steps, list(rates.T), run.visible)
+            else:
+                norms = (history.get("extra.grad_norm_layers")[:end].T if network
+                         else [np.linalg.norm(history.get("grad")[:end], axis=1)])
+                self.grad_panel.set_run_data(i, steps, list(norms), run.visible)
+        if part:
+            self.time_panels[part - 1].set_cursor(shown)
 
     def _update_inspector(self, shown: int) -> None:
         if not self.histories or self.selected_run >= len(self.histories):
