@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self._part = 0
         self._frame_step = 0
         self.redraw_timer = QTimer(self)
-        self.redraw_timer.setInterval(4)
+        self.redraw_timer.setInterval(1)
         self.redraw_timer.timeout.connect(self._redraw_if_dirty)
         self.redraw_timer.start()
         self.redraws = 0
@@ -675,17 +675,15 @@ class MainWindow(QMainWindow):
 
     # --- drawing ---------------------------------------------------------------------------------
     def _redraw_if_dirty(self) -> None:
-        # One panel per tick, painted at once: the event loop is never held for a whole frame,
-        # so clicks and keys wait for at most one panel's painting.
+        # One panel per tick (Qt paints it right after): the event loop is never held for a whole
+        # frame, so clicks and keys wait for at most one panel's painting.
         if self._part == 0:
             if not self._dirty:
                 return
             self._dirty = False
             self._frame_step = self.shown_step()
             self._draw_status(self._frame_step)
-        panel = self.panels_in_order[self._part]
         self._draw_part(self._part, self._frame_step)
-        panel.widget.repaint()
         self._part = (self._part + 1) % len(self.panels_in_order)
         if self._part == 0:
             self.redraws += 1
