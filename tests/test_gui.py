@@ -279,3 +279,41 @@ def test_projector_scaling_widens_lines(window):
     before = window.loss_panel.curves[0][0].opts["pen"].widthF()
     window.scale_fonts(1.5)
     assert window.loss_panel.curves[0][0].opts["pen"].widthF() > before
+
+
+def test_a_network_run_saves_reopens_and_exports_a_gif(window, qtbot, tmp_path):
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
+    window.batchSizeSpin.setValue(16)
+    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
+    window.playButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() > 100, timeout=20000)
+    window.playButton.click()
+    window.timelineSlider.setValue(50)  # scrub back
+    qtbot.waitUntil(lambda: step_shown(window) == 50)
+    gif = tmp_path / "moons.gif"
+    window.export_gif(str(gif), frames=5)
+    from PIL import Image
+    with Image.open(gif) as image:
+        assert image.n_frames == 5
+    path = tmp_path / "moons.json"
+    assert window.save_experiment(str(path))
+    window.problemCombo.setCurrentIndex(window.problemCombo.findData("rosenbrock"))
+    assert window.open_experiment(str(path))
+    assert window.experiment.dataset == "moons" and window.experiment.batch_size == 16
+    assert window.problemCombo.currentData() == "moons" and window.batchSizeSpin.value() == 16
+    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
+
+
+def test_a_users_csv_file_and_a_bad_one(window, qtbot, tmp_path, monkeypatch):
+    good = tmp_path / "points.csv"
+    good.write_text("x1,x2,label\n" + "".join(f"{i / 10},{(i % 7) / 5},{i % 2}\n" for i in range(40)))
+    assert window.use_csv(str(good))
+    assert window.experiment.dataset == "csv" and window.network.data.X.shape == (40, 2)
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n0,0,0\n1,oops,1\n")
+    assert not window.use_csv(str(bad))
+    assert f"{bad}, line 3: not a number" in warnings[-1]
+    assert window.experiment.dataset_params["path"] == str(good)

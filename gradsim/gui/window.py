@@ -104,8 +104,8 @@ class MainWindow(QMainWindow):
             self.problemCombo.addItem(spec.title, spec.name)
         self.problemCombo.insertSeparator(self.problemCombo.count())
         for spec in DATASETS.values():
-            if spec.name != "csv":
-                self.problemCombo.addItem(f"Network on {spec.title.lower()}", spec.name)
+            self.problemCombo.addItem(f"Network on {spec.title.lower()}" + ("…" if spec.name == "csv" else ""),
+                                      spec.name)
         self.problemCombo.currentIndexChanged.connect(self._problem_changed)
         form.addRow("Problem", self.problemCombo)
         self.surface_form = QFormLayout()
@@ -390,6 +390,8 @@ class MainWindow(QMainWindow):
             common = [HParam("n", spec.n, 2, 100_000, "log", "n", "number of points", kind=int),
                       HParam("noise", spec.noise, 0.0, 10.0, "linear", "σ", "noise on the inputs"),
                       HParam("test_fraction", 0.0, 0.0, 0.9, "linear", "test", "fraction held out for testing")]
+            if e.dataset == "csv":  # the file is the data: no size or noise to set
+                common = common[2:]
             return [*common, *spec.params], e.dataset_params
         return list(SURFACES[e.surface].params), e.surface_params
 
@@ -448,6 +450,13 @@ class MainWindow(QMainWindow):
     def _problem_changed(self) -> None:
         name = self.problemCombo.currentData()
         e = self.experiment
+        if name == "csv":
+            path, _ = QFileDialog.getOpenFileName(self, "Open a dataset", "", "CSV files (*.csv)")
+            if not path or not self.use_csv(path):
+                self.problemCombo.blockSignals(True)
+                self.problemCombo.setCurrentIndex(self.problemCombo.findData(e.dataset if e.is_network else e.surface))
+                self.problemCombo.blockSignals(False)
+            return
         if name in DATASETS:
             e.dataset, e.dataset_params = name, {}
             classes = make_dataset(name, seed=e.seed).classes
@@ -457,6 +466,26 @@ class MainWindow(QMainWindow):
         self._load_network_controls()
         self._rebuild_surface_editors()
         self.reset()
+
+    def use_csv(self, path: str, task: str = "classification") -> bool:
+        """Train on a user's CSV file (x1,x2,label); a bad file is refused with its line and problem."""
+        e = self.experiment
+        params = {"path": path, "task": task}
+        try:
+            data = make_dataset("csv", params, seed=e.seed)
+        except ValueError as error:
+            self._say("could not use the file")
+            QMessageBox.warning(self, "Open a dataset", str(error))
+            return False
+        e.dataset, e.dataset_params = "csv", params
+        e.model = {**e.model, "loss": "mse" if data.classes == 0 else "ce" if data.classes > 2 else "bce"}
+        self.problemCombo.blockSignals(True)
+        self.problemCombo.setCurrentIndex(self.problemCombo.findData("csv"))
+        self.problemCombo.blockSignals(False)
+        self._load_network_controls()
+        self._rebuild_surface_editors()
+        self.reset()
+        return True
 
     def _surface_param_changed(self, name: str) -> None:
         e = self.experiment
