@@ -1,0 +1,91 @@
+"""What a lesson may claim about a step's outcome, each checked against the traces it produced.
+
+Each check takes {run name: Trace} and the claim's fields and returns (holds, what was seen).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClaimKind:
+    fields: tuple[str, ...]
+    check: Callable[[dict, dict], tuple[bool, str]]
+
+
+def _first_below(trace, value: float) -> int | None:
+    below = np.nonzero(trace.loss < value)[0]
+    return int(below[0]) if len(below) else None
+
+
+def diverges_before(traces, c):
+    t = traces[c["run"]]
+    return (t.status == "diverged" and t.diverged_at < c["step"],
+            f"{c['run']}: {t.status}" + (f" at step {t.diverged_at}" if t.diverged_at is not None else ""))
+
+
+def stays_finite(traces, c):
+    t = traces[c["run"]]
+    return t.status == "ok", f"{c['run']}: {t.status}"
+
+
+def loss_below(traces, c):
+    k = _first_below(traces[c["run"]], c["value"])
+    return k is not None and k <= c.get("step", 10**12), f"{c['run']}: first below {c['value']:g} at step {k}"
+
+
+def loss_above(traces, c):
+    t = traces[c["run"]]
+    return float(t.loss[-1]) > c["value"], f"{c['run']}: final loss {float(t.loss[-1]):.4g}"
+
+
+def reaches_first(traces, c):
+    mine, theirs = _first_below(traces[c["run"]], c["value"]), _first_below(traces[c["other"]], c["value"])
+    holds = mine is not None and (theirs is None or mine < theirs)
+    return holds, f"below {c['value']:g}: {c['run']} at step {mine}, {c['other']} at step {theirs}"
+
+
+def ends_near(traces, c):
+    t = traces[c["run"]]
+    distance = float(np.linalg.norm(t.params[-1] - np.asarray(c["point"])))
+    return distance <= c["tolerance"], f"{c['run']}: ends {distance:.3g} from {c['point']}"
+
+
+def oscillates(traces, c):
+    """The coordinate changes sign at (nearly) every one of the first `steps` steps."""
+    t = traces[c["run"]]
+    values = t.params[: c["steps"] + 1, c["coordinate"]]
+    flips = np.mean(np.sign(values[1:]) != np.sign(values[:-1]))
+    return flips >= 0.9, f"{c['run']}: coordinate {c['coordinate']} flips sign at {flips:.0%} of steps"
+
+
+def monotone(traces, c):
+    """The coordinate approaches 0 without changing sign over the first `steps` steps."""
+    t = traces[c["run"]]
+    values = t.params[: c["steps"] + 1, c["coordinate"]]
+    same_sign = np.all(np.sign(values[1:]) == np.sign(values[0]))
+    shrinking = np.all(np.abs(values[1:]) < np.abs(values[:-1]))
+    return bool(same_sign and shrinking), f"{c['run']}: coordinate {c['coordinate']} monotone: {same_sign and shrinking}"
+
+
+def coordinate_at(traces, c):
+    """Coordinate `coordinate` equals `value` (within `tolerance`) after `step` steps."""
+    t = traces[c["run"]]
+    value = float(t.params[c["step"], c["coordinate"]])
+    return abs(value - c["value"]) <= c["tolerance"], f"{c['run']}: coordinate {c['coordinate']} is {value:.3g} at step {c['step']}"
+
+
+CLAIMS: dict[str, ClaimKind] = {
+    "coordinate_at": ClaimKind(("run", "coordinate", "step", "value", "tolerance"), coordinate_at),
+    "diverges_before": ClaimKind(("run", "step"), diverges_before),
+    "stays_finite": ClaimKind(("run",), stays_finite),
+    "loss_below": ClaimKind(("run", "value"), loss_below),
+    "loss_above": ClaimKind(("run", "value"), loss_above),
+    "reaches_first": ClaimKind(("run", "other", "value"), reaches_first),
+    "ends_near": ClaimKind(("run", "point", "tolerance"), ends_near),
+    "oscillates": ClaimKind(("run", "coordinate", "steps"), oscillates),
+    "monotone": ClaimKind(("run", "coordinate", "steps"), monotone),
+}

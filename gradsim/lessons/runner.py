@@ -1,0 +1,29 @@
+"""Playing a lesson headlessly through the engine, and checking every claim it makes."""
+from __future__ import annotations
+
+from ..core.simulate import Trace, simulate
+from .claims import CLAIMS
+from .schema import Lesson, Step
+
+
+def play_step(step: Step) -> dict[str, Trace]:
+    """Every run of the step's scene, for the step's action."""
+    scene = step.scene
+    steps = step.action.get("steps", 0)
+    return {run.name: simulate(surface=scene.problem, surface_params=scene.problem_params, optimizer=run.optimizer,
+                               hparams=run.hparams, start=scene.start, steps=steps, schedule=scene.schedule,
+                               clip=scene.clip, grad_noise=scene.grad_noise, seed=scene.seed)
+            for run in scene.runs}
+
+
+def check_lesson(lesson: Lesson) -> list[tuple[int, dict, bool, str]]:
+    """(step number, claim, holds, what was seen) for every claim of the lesson."""
+    results = []
+    for number, step in enumerate(lesson.steps, start=1):
+        if not step.claims:
+            continue
+        traces = play_step(step)
+        for claim in step.claims:
+            holds, seen = CLAIMS[claim["kind"]].check(traces, claim)
+            results.append((number, claim, holds, seen))
+    return results

@@ -1,0 +1,167 @@
+"""The lesson file format (TOML), checked with errors that name the file and the field.
+
+    title, goal, references = [...]
+    [[steps]]
+    text = "markdown subset"
+    scene = {problem = "quadratic", problem_params = {...}, start = [x, y], panels = [...],
+             runs = [{name = "gd", optimizer = "sgd", hparams = {lr = 0.05}}, ...]}
+    action = {kind = "run", steps = 50}          # or {kind = "wait"}
+    question = {prompt = "...", choices = [...], answer = 0}   # optional, asked before the action
+    claims = [{kind = "diverges_before", run = "gd", step = 200}, ...]
+"""
+from __future__ import annotations
+
+import pathlib
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.optimizers import get_optimizer
+from ..core.surfaces import get_surface
+from ..paths import resource_path
+from .claims import CLAIMS
+
+PANELS = ("trajectory", "loss", "lr", "grad_norm", "inspector")
+
+
+class LessonError(ValueError):
+    """A lesson file that does not follow the format; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    name: str
+    optimizer: str
+    hparams: dict
+
+
+@dataclass(frozen=True)
+class Scene:
+    problem: str
+    problem_params: dict
+    start: tuple[float, float] | None
+    runs: tuple[RunSpec, ...]
+    panels: tuple[str, ...] = PANELS
+    schedule: dict | None = None
+    clip: dict | None = None
+    grad_noise: float = 0.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    scene: Scene
+    action: dict
+    question: dict | None
+    claims: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: pathlib.Path
+    title: str
+    goal: str
+    references: tuple[str, ...]
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+
+def load_lessons(folder: pathlib.Path | None = None) -> list[Lesson]:
+    folder = folder or resource_path("lessons")
+    return [load_lesson(path) for path in sorted(pathlib.Path(folder).glob("*.toml"))]
+
+
+def load_lesson(path: str | pathlib.Path) -> Lesson:
+    path = pathlib.Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonError(f"{path.name}: cannot read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise LessonError(f"{path.name}: not valid TOML: {error}") from None
+
+    def fail(where: str, problem: str):
+        raise LessonError(f"{path.name}: {where}: {problem}")
+
+    def text(mapping, key, where):
+        value = mapping.get(key)
+        if not isinstance(value, str) or not value.strip():
+            fail(f"{where}.{key}" if where else key, "must be non-empty text")
+        return value.strip()
+
+    title, goal = text(document, "title", ""), text(document, "goal", "")
+    references = document.get("references")
+    if not isinstance(references, list) or not references or not all(isinstance(r, str) for r in references):
+        fail("references", "must be a non-empty list of texts")
+    raw_steps = document.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        fail("steps", "must be a non-empty list of [[steps]]")
+    steps = []
+    for i, raw in enumerate(raw_steps, start=1):
+        where = f"steps[{i}]"
+        unknown = set(raw) - {"text", "scene", "action", "question", "claims"}
+        if unknown:
+            fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
+        scene = _scene(raw.get("scene"), f"{where}.scene", fail)
+        run_names = {run.name for run in scene.runs}
+        action = raw.get("action", {"kind": "wait"})
+        if action.get("kind") == "run":
+            if not isinstance(action.get("steps"), int) or not 1 <= action["steps"] <= 100_000:
+                fail(f"{where}.action.steps", "must be a whole number from 1 to 100000")
+        elif action.get("kind") != "wait":
+            fail(f"{where}.action.kind", "must be 'run' or 'wait'")
+        question = raw.get("question")
+        if question is not None:
+            choices = question.get("choices")
+            if not isinstance(question.get("prompt"), str) or not isinstance(choices, list) or len(choices) < 2:
+                fail(f"{where}.question", "needs a prompt and at least two choices")
+            if not isinstance(question.get("answer"), int) or not 0 <= question["answer"] < len(choices):
+                fail(f"{where}.question.answer", f"must be the index of a choice, 0 to {len(choices) - 1}")
+        claims = raw.get("claims", [])
+        if action.get("kind") == "wait" and claims:
+            fail(f"{where}.claims", "a step that does not run cannot make claims")
+        for j, claim in enumerate(claims, start=1):
+            kind = claim.get("kind")
+            if kind not in CLAIMS:
+                fail(f"{where}.claims[{j}].kind", f"unknown claim '{kind}'; known: {', '.join(CLAIMS)}")
+            for key in ("run", "other"):
+                if key in claim and claim[key] not in run_names:
+                    fail(f"{where}.claims[{j}].{key}", f"no run named '{claim[key]}' in the scene")
+            missing = [key for key in CLAIMS[kind].fields if key not in claim]
+            if missing:
+                fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
+        steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
+    return Lesson(path, title, goal, tuple(references), tuple(steps))
+
+
+def _scene(raw, where: str, fail) -> Scene:
+    if not isinstance(raw, dict):
+        fail(where, "missing")
+    problem = raw.get("problem")
+    params = raw.get("problem_params", {})
+    try:
+        get_surface(problem, params)
+    except ValueError as error:
+        fail(f"{where}.problem", str(error))
+    runs = []
+    for k, run in enumerate(raw.get("runs", []), start=1):
+        name = run.get("name")
+        if not isinstance(name, str) or not name:
+            fail(f"{where}.runs[{k}].name", "must be text")
+        try:
+            hparams = get_optimizer(run.get("optimizer")).resolve(run.get("hparams", {}))
+        except ValueError as error:
+            fail(f"{where}.runs[{k}]", str(error))
+        runs.append(RunSpec(name, run["optimizer"], hparams))
+    if not runs:
+        fail(f"{where}.runs", "needs at least one run")
+    if len({r.name for r in runs}) != len(runs):
+        fail(f"{where}.runs", "run names must differ")
+    panels = tuple(raw.get("panels", PANELS))
+    if not set(panels) <= set(PANELS):
+        fail(f"{where}.panels", f"unknown panel(s) {sorted(set(panels) - set(PANELS))}; known: {', '.join(PANELS)}")
+    start = raw.get("start")
+    if start is not None and (not isinstance(start, list) or len(start) != 2):
+        fail(f"{where}.start", "must be [x, y]")
+    return Scene(problem, params, tuple(start) if start else None, tuple(runs), panels, raw.get("schedule"),
+                 raw.get("clip"), float(raw.get("grad_noise", 0.0)), int(raw.get("seed", 0)))
