@@ -1,5 +1,4 @@
 """Every lesson loads, and every claim it makes holds when it is played through the engine."""
-import pathlib
 
 import pytest
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import pathlib
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..core.optimizers import get_optimizer
 from ..core.surfaces import get_surface
