@@ -21,5 +21,7 @@ def test_the_wheel_ships_the_resources_and_the_command(tmp_path):
     assert "gradsim/resources/__init__.py" in names
     assert any(n.startswith("gradsim/resources/lessons/") for n in names)
     assert "gradsim/core/optimizers.py" in names and "gradsim/cli.py" in names
+    assert "gradsim/lessons/schema.py" in names and "gradsim/gui/window.py" in names
+    assert any(n.startswith("gradsim/resources/lessons/") and n.endswith(".toml") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "gradsim = gradsim.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
