@@ -38,8 +38,26 @@ def loss_below(traces, c):
 
 
 def loss_above(traces, c):
+    """The loss is still above `value` at `step` (default: the end)."""
     t = traces[c["run"]]
-    return float(t.loss[-1]) > c["value"], f"{c['run']}: final loss {float(t.loss[-1]):.4g}"
+    k = min(c.get("step", len(t.loss) - 1), len(t.loss) - 1)
+    return float(t.loss[k]) > c["value"], f"{c['run']}: loss {float(t.loss[k]):.4g} at step {k}"
+
+
+def rate_change(traces, c):
+    """The effective learning rate of `coordinate`, last step over first, is at most/at least a factor."""
+    t = traces[c["run"]]
+    ratio = float(t.lr_eff[-1, c["coordinate"]] / t.lr_eff[0, c["coordinate"]])
+    holds = ratio <= c.get("at_most", float("inf")) and ratio >= c.get("at_least", 0.0)
+    return holds, f"{c['run']}: effective rate changed by a factor {ratio:.3g}"
+
+
+def largest_step(traces, c):
+    """The longest single step ‖Δθ‖ is at most/at least a length."""
+    t = traces[c["run"]]
+    longest = float(np.linalg.norm(np.diff(t.params, axis=0), axis=1).max())
+    holds = longest <= c.get("at_most", float("inf")) and longest >= c.get("at_least", 0.0)
+    return holds, f"{c['run']}: longest step {longest:.3g}"
 
 
 def reaches_first(traces, c):
@@ -88,4 +106,6 @@ CLAIMS: dict[str, ClaimKind] = {
     "ends_near": ClaimKind(("run", "point", "tolerance"), ends_near),
     "oscillates": ClaimKind(("run", "coordinate", "steps"), oscillates),
     "monotone": ClaimKind(("run", "coordinate", "steps"), monotone),
+    "rate_change": ClaimKind(("run", "coordinate"), rate_change),
+    "largest_step": ClaimKind(("run",), largest_step),
 }

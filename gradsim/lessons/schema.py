@@ -129,6 +129,8 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
+            if kind in ("rate_change", "largest_step") and not {"at_most", "at_least"} & set(claim):
+                fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
     return Lesson(path, title, goal, tuple(references), tuple(steps))
 
