@@ -60,6 +60,11 @@ def largest_step(traces, c):
     return holds, f"{c['run']}: longest step {longest:.3g}"
 
 
+def ends_below(traces, c):
+    t = traces[c["run"]]
+    return float(t.loss[-1]) < c["value"], f"{c['run']}: final loss {float(t.loss[-1]):.4g}"
+
+
 def reaches_first(traces, c):
     mine, theirs = _first_below(traces[c["run"]], c["value"]), _first_below(traces[c["other"]], c["value"])
     holds = mine is not None and (theirs is None or mine < theirs)
@@ -102,6 +107,7 @@ CLAIMS: dict[str, ClaimKind] = {
     "stays_finite": ClaimKind(("run",), stays_finite),
     "loss_below": ClaimKind(("run", "value"), loss_below),
     "loss_above": ClaimKind(("run", "value"), loss_above),
+    "ends_below": ClaimKind(("run", "value"), ends_below),
     "reaches_first": ClaimKind(("run", "other", "value"), reaches_first),
     "ends_near": ClaimKind(("run", "point", "tolerance"), ends_near),
     "oscillates": ClaimKind(("run", "coordinate", "steps"), oscillates),
