@@ -198,3 +198,12 @@ def test_decision_boundary_grid_and_loss_slice():
     np.testing.assert_allclose(sl["path"][-1], [0, 0], atol=1e-12)
     e1, e2 = problem.directions(theta, "weights", weights=(0, 5))
     assert e1[0] == 1 and e2[5] == 1 and e1.sum() == e2.sum() == 1
+
+
+def test_accuracy_of_a_single_squared_error_output_thresholds_at_one_half():
+    trace = gradsim.simulate(dataset="linear", model={"hidden": [], "loss": "mse"}, optimizer="sgd",
+                             hparams={"lr": 0.1}, steps=300, seed=0)
+    problem, theta = trace.problem, trace.params[-1]
+    X, y = trace.data
+    predicted = problem.mlp.forward(theta, X)[0][:, 0] > 0.5
+    assert trace.train_accuracy[-1] == pytest.approx(np.mean(predicted == y)) and trace.train_accuracy[-1] > 0.9

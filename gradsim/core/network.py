@@ -97,7 +97,10 @@ class NetworkProblem:
             return math.nan
         if logits is None:
             logits = self.mlp.forward(theta, X)[0]
-        return float(np.mean(self.mlp.outputs_from_logits(logits).argmax(axis=1) == y))
+        outputs = self.mlp.outputs_from_logits(logits)
+        if outputs.shape[1] == 1:  # squared error on 0/1 labels: the class is which side of ½
+            return float(np.mean((outputs[:, 0] > 0.5) == y))
+        return float(np.mean(outputs.argmax(axis=1) == y))
 
     def diagnostics(self, theta: np.ndarray, k: int, batch_loss: float, grad: np.ndarray,
                     lr_eff: np.ndarray, update: np.ndarray) -> dict[str, Any]:
