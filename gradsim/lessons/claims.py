@@ -101,7 +101,37 @@ def coordinate_at(traces, c):
     return abs(value - c["value"]) <= c["tolerance"], f"{c['run']}: coordinate {c['coordinate']} is {value:.3g} at step {c['step']}"
 
 
+def layer_gradient_ratio(traces, c):
+    """‖g‖ of layer `numerator` over layer `denominator` (1-based) at `step` is at most/at least a factor."""
+    t = traces[c["run"]]
+    norms = t.grad_norm_layers[c.get("step", 0)]
+    ratio = float(norms[c["numerator"] - 1] / norms[c["denominator"] - 1])
+    holds = ratio <= c.get("at_most", float("inf")) and ratio >= c.get("at_least", 0.0)
+    return holds, f"{c['run']}: gradient norm of layer {c['numerator']} / layer {c['denominator']} = {ratio:.3g}"
+
+
+def units_identical(traces, c):
+    """Every hidden unit of layer `layer` ended with the same incoming weights (symmetry never broke)."""
+    W = traces[c["run"]].params_final[c["layer"] - 1][0]
+    spread = float(np.ptp(W, axis=1).max())
+    return spread <= 1e-12, f"{c['run']}: largest difference between units of layer {c['layer']}: {spread:.3g}"
+
+
+def units_differ(traces, c):
+    holds, seen = units_identical(traces, c)
+    return not holds, seen
+
+
+def accuracy_at_least(traces, c):
+    accuracy = float(traces[c["run"]].train_accuracy[-1])
+    return accuracy >= c["value"], f"{c['run']}: final training accuracy {accuracy:.3f}"
+
+
 CLAIMS: dict[str, ClaimKind] = {
+    "layer_gradient_ratio": ClaimKind(("run", "numerator", "denominator"), layer_gradient_ratio),
+    "units_identical": ClaimKind(("run", "layer"), units_identical),
+    "units_differ": ClaimKind(("run", "layer"), units_differ),
+    "accuracy_at_least": ClaimKind(("run", "value"), accuracy_at_least),
     "coordinate_at": ClaimKind(("run", "coordinate", "step", "value", "tolerance"), coordinate_at),
     "diverges_before": ClaimKind(("run", "step"), diverges_before),
     "stays_finite": ClaimKind(("run",), stays_finite),

@@ -9,10 +9,14 @@ from .schema import Lesson, Step
 def play_step(step: Step) -> dict[str, Trace]:
     """Every run of the step's scene, for the step's action."""
     scene = step.scene
-    steps = step.action.get("steps", 0)
-    return {run.name: simulate(surface=scene.problem, surface_params=scene.problem_params, optimizer=run.optimizer,
-                               hparams=run.hparams, start=scene.start, steps=steps, schedule=scene.schedule,
-                               clip=scene.clip, grad_noise=scene.grad_noise, seed=scene.seed)
+    common = dict(steps=step.action.get("steps", 0), schedule=scene.schedule, clip=scene.clip,
+                  grad_noise=scene.grad_noise, seed=scene.seed)
+    if scene.dataset is not None:
+        problem = dict(dataset=scene.dataset, dataset_params=scene.dataset_params, model=scene.model,
+                       batch_size=scene.batch_size)
+    else:
+        problem = dict(surface=scene.problem, surface_params=scene.problem_params, start=scene.start)
+    return {run.name: simulate(optimizer=run.optimizer, hparams=run.hparams, **problem, **common)
             for run in scene.runs}
 
 

@@ -16,11 +16,12 @@ import tomllib
 from dataclasses import dataclass, field
 
 from ..core.optimizers import get_optimizer
+from ..core.simulate import make_network
 from ..core.surfaces import get_surface
 from ..paths import resource_path
 from .claims import CLAIMS
 
-PANELS = ("trajectory", "loss", "lr", "grad_norm", "inspector")
+PANELS = ("trajectory", "loss", "lr", "grad_norm", "inspector")  # the trajectory panel shows a network's boundary
 
 
 class LessonError(ValueError):
@@ -36,7 +37,7 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Scene:
-    problem: str
+    problem: str | None  # a surface, or None for a network on `dataset`
     problem_params: dict
     start: tuple[float, float] | None
     runs: tuple[RunSpec, ...]
@@ -45,6 +46,10 @@ class Scene:
     clip: dict | None = None
     grad_noise: float = 0.0
     seed: int = 0
+    dataset: str | None = None
+    dataset_params: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
+    batch_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step") and not {"at_most", "at_least"} & set(claim):
+            if kind in ("rate_change", "largest_step", "layer_gradient_ratio") and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
     return Lesson(path, title, goal, tuple(references), tuple(steps))
@@ -140,10 +145,17 @@ def _scene(raw, where: str, fail) -> Scene:
         fail(where, "missing")
     problem = raw.get("problem")
     params = raw.get("problem_params", {})
+    dataset = raw.get("dataset")
+    if (problem is None) == (dataset is None):
+        fail(where, "needs either a problem (a surface) or a dataset (a network), not both")
     try:
-        get_surface(problem, params)
+        if dataset is None:
+            get_surface(problem, params)
+        else:
+            make_network(dataset, raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"),
+                         int(raw.get("seed", 0)))
     except ValueError as error:
-        fail(f"{where}.problem", str(error))
+        fail(f"{where}.{'problem' if dataset is None else 'dataset'}", str(error))
     runs = []
     for k, run in enumerate(raw.get("runs", []), start=1):
         name = run.get("name")
@@ -165,4 +177,5 @@ def _scene(raw, where: str, fail) -> Scene:
     if start is not None and (not isinstance(start, list) or len(start) != 2):
         fail(f"{where}.start", "must be [x, y]")
     return Scene(problem, params, tuple(start) if start else None, tuple(runs), panels, raw.get("schedule"),
-                 raw.get("clip"), float(raw.get("grad_noise", 0.0)), int(raw.get("seed", 0)))
+                 raw.get("clip"), float(raw.get("grad_noise", 0.0)), int(raw.get("seed", 0)), dataset,
+                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"))
