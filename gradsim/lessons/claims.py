@@ -127,7 +127,22 @@ def accuracy_at_least(traces, c):
     return accuracy >= c["value"], f"{c['run']}: final training accuracy {accuracy:.3f}"
 
 
+def epoch_at_end(traces, c):
+    epoch = int(traces[c["run"]].epoch[-1])
+    return epoch == c["value"], f"{c['run']}: epoch {epoch} at the last step"
+
+
+def loss_rises(traces, c):
+    """The fraction of updates after which the loss on all training data went up."""
+    loss = traces[c["run"]].loss
+    fraction = float(np.mean(np.diff(loss) > 0))
+    holds = fraction <= c.get("at_most", 1.0) and fraction >= c.get("at_least", 0.0)
+    return holds, f"{c['run']}: the loss rose after {fraction:.0%} of the updates"
+
+
 CLAIMS: dict[str, ClaimKind] = {
+    "epoch_at_end": ClaimKind(("run", "value"), epoch_at_end),
+    "loss_rises": ClaimKind(("run",), loss_rises),
     "layer_gradient_ratio": ClaimKind(("run", "numerator", "denominator"), layer_gradient_ratio),
     "units_identical": ClaimKind(("run", "layer"), units_identical),
     "units_differ": ClaimKind(("run", "layer"), units_differ),

@@ -16,8 +16,11 @@ def play_step(step: Step) -> dict[str, Trace]:
                        batch_size=scene.batch_size)
     else:
         problem = dict(surface=scene.problem, surface_params=scene.problem_params, start=scene.start)
-    return {run.name: simulate(optimizer=run.optimizer, hparams=run.hparams, **problem, **common)
-            for run in scene.runs}
+    traces = {}
+    for run in scene.runs:
+        own = {"batch_size": run.batch_size} if run.batch_size is not None else {}
+        traces[run.name] = simulate(optimizer=run.optimizer, hparams=run.hparams, **{**problem, **own}, **common)
+    return traces
 
 
 def check_lesson(lesson: Lesson) -> list[tuple[int, dict, bool, str]]:

@@ -33,6 +33,7 @@ class RunSpec:
     name: str
     optimizer: str
     hparams: dict
+    batch_size: int | None = None  # a network run's own batch size (else the scene's)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step", "layer_gradient_ratio") and not {"at_most", "at_least"} & set(claim):
+            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises") \
+                    and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
     return Lesson(path, title, goal, tuple(references), tuple(steps))
@@ -165,7 +167,10 @@ def _scene(raw, where: str, fail) -> Scene:
             hparams = get_optimizer(run.get("optimizer")).resolve(run.get("hparams", {}))
         except ValueError as error:
             fail(f"{where}.runs[{k}]", str(error))
-        runs.append(RunSpec(name, run["optimizer"], hparams))
+        batch_size = run.get("batch_size")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1 or raw.get("dataset") is None):
+            fail(f"{where}.runs[{k}].batch_size", "is a whole number ≥ 1, for a network scene")
+        runs.append(RunSpec(name, run["optimizer"], hparams, batch_size))
     if not runs:
         fail(f"{where}.runs", "needs at least one run")
     if len({r.name for r in runs}) != len(runs):
