@@ -28,11 +28,14 @@ class RunConfig:
     hparams: dict = field(default_factory=dict)
     color: str = PALETTE[0]
     visible: bool = True
+    name: str = ""  # a lesson's name for the run, shown in the legend
+    batch_size: int | None = None  # a network run's own batch size (else the experiment's)
 
     @property
     def label(self) -> str:
         lr = self.hparams.get("lr")
-        return f"{get_optimizer(self.optimizer).title}" + (f" (η={lr:g})" if lr is not None else "")
+        title = self.name or get_optimizer(self.optimizer).title
+        return title + (f" (η={lr:g})" if lr is not None else "")
 
 
 @dataclass
@@ -56,11 +59,12 @@ class Experiment:
     def is_network(self) -> bool:
         return self.dataset is not None
 
-    def make_problem(self):
-        """The engine's problem and the start every run shares (a point, or initial weights)."""
+    def make_problem(self, batch_size: int | None = None):
+        """The engine's problem and the start every run shares (a point, or initial weights);
+        `batch_size` overrides the experiment's for one run."""
         if self.is_network:
-            problem, theta0, _ = make_network(self.dataset, self.dataset_params, self.model, self.batch_size,
-                                              self.seed)
+            problem, theta0, _ = make_network(self.dataset, self.dataset_params, self.model,
+                                              batch_size or self.batch_size, self.seed)
             return problem, theta0
         return get_surface(self.surface, self.surface_params), self.resolved_start()
 

@@ -317,3 +317,32 @@ def test_a_users_csv_file_and_a_bad_one(window, qtbot, tmp_path, monkeypatch):
     assert not window.use_csv(str(bad))
     assert f"{bad}, line 3: not a number" in warnings[-1]
     assert window.experiment.dataset_params["path"] == str(good)
+
+
+def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
+    from gradsim.lessons import load_lessons
+    lesson = next(item for item in load_lessons() if item.path.stem == "02_learning_rate")
+    window.start_lesson(lesson)
+    player = window.lesson_player
+    assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 2"
+    assert "optimal rate" in player.text.toPlainText() and "Which run will blow up?" in player.questionLabel.text()
+    assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
+    player.choices.button(3).setChecked(True)  # the class predicts η = 0.25
+    qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
+    assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
+    assert window.histories[3].status == "diverged"
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
+    assert [run.name for run in window.experiment.runs] == ["edge", "over"]
+    qtbot.waitUntil(lambda: window.newest_step() == 3000, timeout=60000)
+    assert not player.nextButton.isEnabled()  # the last step
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 2")
+    qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: first reveal, then advance
+    qtbot.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
+    window.set_presenter(True)
+    assert window.presenting and not window.findChild(object, "controlsDock").isVisible()
+    player.leaveButton.click()
+    assert player.lesson is None and not window.presenting
+    assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded

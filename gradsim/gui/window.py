@@ -20,7 +20,9 @@ from ..experiment import MAX_RUNS, Experiment, RunConfig
 from ..files import write_atomically
 from .editors import NumberEdit, make_editor
 from .export import export_plot, runs_csv, save_gif, widget_image
+from ..lessons import load_lessons
 from .history import RunHistory
+from .lesson_player import LessonPlayer
 from .panels import TimeSeriesPanel, TrajectoryPanel
 from .worker import SimulationWorker
 
@@ -42,6 +44,7 @@ class MainWindow(QMainWindow):
         self.generation = 0
         self.display_step: int | None = None  # None: follow the newest step
         self.selected_run = 0
+        self._play_when_ready = False
         self.surface = None  # the surface, or
         self.network = None  # the network problem, of the current experiment
         self._dirty = False
@@ -50,6 +53,9 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_controls()
         self._build_transport()
+        self.lesson_player = LessonPlayer(self)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.lesson_player)
+        self.presenting = False
         self._build_actions()
 
         self.worker = SimulationWorker(self)
@@ -313,6 +319,16 @@ class MainWindow(QMainWindow):
                                     f"export_{name}"))
         export.addAction(action("Runs as CSV…", "", self.export_csv_dialog, "exportCsvAction"))
         export.addAction(action("Trajectory as animated GIF…", "", self.export_gif_dialog, "exportGifAction"))
+        lessons = self.menuBar().addMenu("&Lessons")
+        lessons.setObjectName("lessonsMenu")
+        for lesson in load_lessons():
+            act = QAction(lesson.title, self)
+            act.setToolTip(lesson.goal)
+            act.triggered.connect(lambda _=None, chosen=lesson: self.start_lesson(chosen))
+            lessons.addAction(act)
+        lessons.addSeparator()
+        presenter = action("Presenter mode", "F5", lambda: self.set_presenter(not self.presenting), "presenterAction")
+        lessons.addAction(presenter)
         view = self.menuBar().addMenu("&View")
         view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
         view.addAction(action("Larger text", "Ctrl++", lambda: self.scale_fonts(1.15), "zoomInAction"))
@@ -321,8 +337,12 @@ class MainWindow(QMainWindow):
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
         action("Play/pause", "Space", lambda: self.playButton.toggle(), "playAction")
-        action("Step", "Right", self.step_forward, "stepAction")
-        action("Step back", "Left", self.step_back, "stepBackAction")
+        action("Step", "Right", lambda: self.lesson_player.next() if self.lesson_player.lesson else self.step_forward(),
+               "stepAction")
+        action("Step back", "Left",
+               lambda: self.lesson_player.previous() if self.lesson_player.lesson else self.step_back(), "stepBackAction")
+        action("Next lesson step", "PgDown", lambda: self.lesson_player.next(), "lessonNextAction")
+        action("Previous lesson step", "PgUp", lambda: self.lesson_player.previous(), "lessonPrevAction")
         action("Reset", "R", self.reset, "resetAction")
 
     # --- the experiment in the controls -------------------------------------------------------------
@@ -683,6 +703,9 @@ class MainWindow(QMainWindow):
             if index < len(self.histories):
                 self.histories[index].extend(rows)
         self._dirty = True
+        if self._play_when_ready and self.ready:
+            self._play_when_ready = False
+            self.playButton.setChecked(True)
 
     def _on_diverged(self, generation: int, index: int, step: int, reason: str) -> None:
         if generation != self.generation:
@@ -701,6 +724,8 @@ class MainWindow(QMainWindow):
         self.playButton.blockSignals(False)
         if "diverged" not in self.statusLabel.text():
             self._say("finished")
+        if self.lesson_player.lesson is not None:
+            self.lesson_player.reveal()
 
     # --- drawing ---------------------------------------------------------------------------------
     def _redraw_if_dirty(self) -> None:
@@ -857,11 +882,37 @@ class MainWindow(QMainWindow):
             self._say(f"could not open {path}")
             QMessageBox.warning(self, "Open experiment", str(error))
             return False
+        self.load_experiment(experiment)
+        return True
+
+    def load_experiment(self, experiment: Experiment, play: bool = False) -> None:
+        """Show `experiment` (checked already) from its start; `play` runs it as soon as it is ready."""
         self.experiment = experiment
         self.selected_run = 0
         self._load_into_controls()
         self.reset()
-        return True
+        self._play_when_ready = play
+
+    # --- lessons -----------------------------------------------------------------------------------
+    def start_lesson(self, lesson) -> None:
+        self.lesson_player.start(lesson)
+
+    def show_panels(self, names) -> None:
+        """Show only the named panels (a lesson step's choice)."""
+        for panel in (self.trajectory, *self.time_panels):
+            panel.widget.setVisible(panel.widget.objectName() in names)
+
+    def set_presenter(self, on: bool) -> None:
+        """Full screen, large text, only the lesson and the panels the step names."""
+        if on == self.presenting:
+            return
+        self.presenting = on
+        self.findChild(QDockWidget, "controlsDock").setVisible(not on)
+        self.scale_fonts(1.6 if on else 1 / 1.6)
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -1,0 +1,133 @@
+"""The lesson player: a dock beside the panels that walks a class through a lesson step by step.
+
+Each step loads its scene into the window, asks its question (if any) before the action, runs
+the action, then reveals the answer. Next/Previous, Page Down/Page Up and the arrow keys move
+between steps, so a presentation clicker works; "Replay" runs the step again.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QHBoxLayout, QLabel, QPushButton, QRadioButton,
+                               QTextBrowser, QVBoxLayout, QWidget)
+
+from ..lessons.schema import Lesson
+from ..lessons.scenes import scene_experiment
+
+PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot"}
+
+
+class LessonPlayer(QDockWidget):
+    def __init__(self, window):
+        super().__init__("Lesson", window)
+        self.setObjectName("lessonPlayer")
+        self.window = window
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.revealed = False
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.titleLabel = QLabel(objectName="lessonTitle")
+        self.titleLabel.setWordWrap(True)
+        self.titleLabel.setStyleSheet("font-weight: bold; font-size: 15pt")
+        self.progressLabel = QLabel(objectName="lessonProgress")
+        self.progressLabel.setAccessibleName("Lesson progress")
+        self.text = QTextBrowser(objectName="lessonText")
+        self.text.setAccessibleName("Explanation")
+        self.questionLabel = QLabel(objectName="lessonQuestion")
+        self.questionLabel.setWordWrap(True)
+        self.choices = QButtonGroup(self)
+        self.choice_box = QVBoxLayout()
+        self.answerLabel = QLabel(objectName="lessonAnswer")
+        self.answerLabel.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.prevButton = QPushButton("◀ Previous", objectName="lessonPrevButton")
+        self.replayButton = QPushButton("⟲ Replay step", objectName="lessonReplayButton")
+        self.nextButton = QPushButton("Next ▶", objectName="lessonNextButton")
+        self.leaveButton = QPushButton("Leave lesson", objectName="lessonLeaveButton")
+        for button, name in ((self.prevButton, "Previous step"), (self.replayButton, "Replay this step"),
+                             (self.nextButton, "Next step"), (self.leaveButton, "Leave the lesson")):
+            button.setAccessibleName(name)
+            buttons.addWidget(button)
+        self.prevButton.clicked.connect(self.previous)
+        self.nextButton.clicked.connect(self.next)
+        self.replayButton.clicked.connect(self.play_current)
+        self.leaveButton.clicked.connect(self.leave)
+        for widget in (self.titleLabel, self.progressLabel, self.text, self.questionLabel):
+            layout.addWidget(widget)
+        layout.addLayout(self.choice_box)
+        layout.addWidget(self.answerLabel)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        self.setMinimumWidth(380)
+        self.hide()
+
+    # --- navigation -------------------------------------------------------------------------------
+    def start(self, lesson: Lesson) -> None:
+        self.lesson, self.index = lesson, 0
+        self.titleLabel.setText(lesson.title)
+        self.show()
+        self.play_current()
+
+    def next(self) -> None:
+        if self.lesson is None:
+            return
+        if not self.revealed and self.lesson.steps[self.index].question is not None:
+            self.reveal()  # a clicker press first shows the answer, then moves on
+            return
+        if self.index + 1 < len(self.lesson.steps):
+            self.index += 1
+            self.play_current()
+
+    def previous(self) -> None:
+        if self.lesson is not None and self.index > 0:
+            self.index -= 1
+            self.play_current()
+
+    def leave(self) -> None:
+        """Back to the free simulator, with the last scene still loaded."""
+        self.lesson = None
+        self.hide()
+        self.window.set_presenter(False)
+        self.window.show_panels(PANEL_NAMES)
+
+    # --- one step ---------------------------------------------------------------------------------
+    def play_current(self) -> None:
+        step = self.lesson.steps[self.index]
+        self.progressLabel.setText(f"Step {self.index + 1} of {len(self.lesson.steps)}")
+        self.text.setMarkdown(step.text)
+        self.revealed = False
+        self.answerLabel.setText("")
+        for button in self.choices.buttons():
+            self.choices.removeButton(button)
+            button.deleteLater()
+        if step.question is not None:
+            self.questionLabel.setText(f"<b>Predict:</b> {step.question['prompt']}")
+            for i, choice in enumerate(step.question["choices"]):
+                button = QRadioButton(choice, objectName=f"lessonChoice{i}")
+                self.choices.addButton(button, i)
+                self.choice_box.addWidget(button)
+        else:
+            self.questionLabel.setText("")
+        self.prevButton.setEnabled(self.index > 0)
+        self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps) or step.question is not None)
+        self.window.show_panels([PANEL_NAMES[p] for p in step.scene.panels if p in PANEL_NAMES])
+        self.window.load_experiment(scene_experiment(step), play=step.action.get("kind") == "run")
+
+    def reveal(self) -> None:
+        step = self.lesson.steps[self.index]
+        if step.question is None or self.revealed:
+            return
+        self.revealed = True
+        answer = step.question["answer"]
+        chosen = self.choices.checkedId()
+        verdict = "" if chosen < 0 else ("Right! " if chosen == answer else "Not quite. ")
+        self.answerLabel.setText(f"{verdict}Answer: <b>{step.question['choices'][answer]}</b>")
+        self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
+
+    def keyPressEvent(self, event) -> None:  # clickers send Page Down / Page Up
+        if event.key() in (Qt.Key_PageDown, Qt.Key_Right, Qt.Key_Down):
+            self.next()
+        elif event.key() in (Qt.Key_PageUp, Qt.Key_Left, Qt.Key_Up):
+            self.previous()
+        else:
+            super().keyPressEvent(event)
