@@ -5,7 +5,7 @@ import os
 import pathlib
 import sys
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-run with QT_QPA_PLATFORM=xcb
 HERE = pathlib.Path(__file__).parent / "screenshots"
 
 
@@ -49,6 +49,18 @@ def main() -> None:
     window.redraw()
     window.grab().save(str(HERE / "network.png"))
     print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
+
+    from gradsim.lessons import load_lessons
+    lesson = next(item for item in load_lessons() if item.path.stem == "02_learning_rate")
+    window.start_lesson(lesson)
+    window.lesson_player.choices.button(3).setChecked(True)
+    window.set_presenter(True)
+    wait_until(lambda: window.lesson_player.revealed)
+    wait_until(lambda: False, timeout=0.5)
+    window.redraw()
+    window.grab().save(str(HERE / "presenter.png"))
+    print(f"wrote {HERE / 'presenter.png'}")
+    window.lesson_player.leave()
     window.close()
 
 

@@ -59,6 +59,7 @@ class LessonPlayer(QDockWidget):
         layout.addLayout(buttons)
         self.setWidget(body)
         self.setMinimumWidth(380)
+        self.setMaximumWidth(520)
         self.hide()
 
     # --- navigation -------------------------------------------------------------------------------
