@@ -348,3 +348,14 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     player.leaveButton.click()
     assert player.lesson is None and not window.presenting
     assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded
+
+
+def test_the_inspector_shows_the_update_rule_and_this_steps_numbers(window, qtbot):
+    window.runList.setCurrentRow(2)  # Adam
+    window.stepButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
+    window.redraw()
+    text = window.inspector.toPlainText()
+    assert "update rule:" in text and "m̂ = m / (1 − β₁ᵗ)" in text
+    row = window.histories[2].current
+    assert f"{row['state']['m'][0]:.5g}" in text and "Hessian eigenvalues" in text

@@ -800,7 +800,9 @@ class MainWindow(QMainWindow):
 
         def vec(v):
             return "(" + ", ".join(f"{x:.5g}" for x in np.atleast_1d(v)) + ")"
+        rule = get_optimizer(run.optimizer).rule.split("\n\n")[0].replace("\n", "<br>")
         lines = [f"<b>{run.label}</b> — step {int(row['step'])}",
+                 f"<i>update rule:</i> <span style='font-family: monospace'>{rule}</span>",
                  f"θ = {vec(point)}   f = {float(row['loss']):.6g}",
                  f"g = {vec(row['grad'])}",
                  f"η(k) = {float(row['lr']):.4g}   effective rate = {vec(row['lr_eff'])}",
