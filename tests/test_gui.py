@@ -74,6 +74,7 @@ def test_single_steps_forward_and_back_and_scrubbing(window, qtbot):
         qtbot.waitUntil(lambda: step_shown(window) == expected, timeout=10000)
     qtbot.mouseClick(window.stepBackButton, Qt.LeftButton)
     qtbot.waitUntil(lambda: step_shown(window) == 2)
+    window.trajectory.widget.setFocus()  # arrow keys belong to an editor while it has the focus
     qtbot.keyClick(window, Qt.Key_Left)
     qtbot.waitUntil(lambda: step_shown(window) == 1)
     qtbot.keyClick(window, Qt.Key_Right)  # forward through what was already computed
@@ -167,6 +168,7 @@ def test_save_and_open_and_a_bad_file_keeps_the_work(window, qtbot, tmp_path, mo
 
 
 def test_keyboard_space_plays_and_r_resets(window, qtbot):
+    window.trajectory.widget.setFocus()  # not an editor, which would keep Space and R for itself
     qtbot.keyClick(window, Qt.Key_Space)
     qtbot.waitUntil(lambda: step_shown(window) > 50, timeout=20000)
     qtbot.keyClick(window, Qt.Key_Space)
@@ -329,6 +331,7 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 2"
     assert "optimal rate" in player.text.toPlainText() and "Which run will blow up?" in player.questionLabel.text()
     assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
+    assert window.focusWidget() is player.nextButton  # a clicker's keys reach the lesson, not an editor
     player.choices.button(3).setChecked(True)  # the class predicts η = 0.25
     qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
     assert "Right!" in player.answerLabel.text() and window.newest_step() == 200

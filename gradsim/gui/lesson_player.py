@@ -111,6 +111,8 @@ class LessonPlayer(QDockWidget):
             self.questionLabel.setText("")
         self.prevButton.setEnabled(self.index > 0)
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps) or step.question is not None)
+        # keep the keyboard focus on a button, so a clicker's keys are never taken by an editor
+        (self.nextButton if self.nextButton.isEnabled() else self.prevButton).setFocus()
         self.window.show_panels([PANEL_NAMES[p] for p in step.scene.panels if p in PANEL_NAMES])
         self.window.load_experiment(scene_experiment(step), play=step.action.get("kind") == "run")
 
@@ -124,6 +126,8 @@ class LessonPlayer(QDockWidget):
         verdict = "" if chosen < 0 else ("Right! " if chosen == answer else "Not quite. ")
         self.answerLabel.setText(f"{verdict}Answer: <b>{step.question['choices'][answer]}</b>")
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
+        if not self.nextButton.isEnabled():
+            self.prevButton.setFocus()
 
     def keyPressEvent(self, event) -> None:  # clickers send Page Down / Page Up
         if event.key() in (Qt.Key_PageDown, Qt.Key_Right, Qt.Key_Down):

@@ -898,6 +898,8 @@ class MainWindow(QMainWindow):
     # --- lessons -----------------------------------------------------------------------------------
     def start_lesson(self, lesson) -> None:
         self.lesson_player.start(lesson)
+        # A clicker sends Page Down/Up and arrows: keep them away from editors that would use them.
+        self.lesson_player.nextButton.setFocus()
 
     def show_panels(self, names) -> None:
         """Show only the named panels (a lesson step's choice)."""
