@@ -237,6 +237,9 @@ NETWORK_CASES = [
     network_case("tanh", "ce", [6], "adadelta", {}, classes=3, clip={"value": 0.05}),
     network_case("leaky_relu", "bce", [5, 5, 5, 5], "nesterov", {"lr": 0.1, "momentum": 0.9}),
     network_case("tanh", "bce", [8], "rprop", {"lr": 0.01}, steps=25),
+    network_case("sigmoid", "sigmoid_mse", [6], "sgd", {"lr": 2.0}),
+    # No hidden layer and online-style rate 1: Rosenblatt's perceptron, here on all points at once.
+    network_case("linear", "perceptron", [], "sgd", {"lr": 1.0}, steps=40),
 ]
 
 
@@ -252,7 +255,7 @@ def network_data(case, rng):
 def run_network(case, seed):
     rng = np.random.default_rng(seed)
     X, y = network_data(case, rng)
-    outputs = (1 if case["loss"] == "bce" else case.get("classes", 2) if case["loss"] == "ce"
+    outputs = (1 if case["loss"] in ("bce", "sigmoid_mse", "perceptron") else case.get("classes", 2) if case["loss"] == "ce"
                else y.shape[1] if case.get("regression") else 1)
     sizes = [2, *case["hidden"], outputs]
     weights = []
@@ -264,6 +267,12 @@ def run_network(case, seed):
     Xt = torch.tensor(X)
     if case["loss"] == "bce":
         target, criterion = torch.tensor(y, dtype=torch.float64)[:, None], torch.nn.BCEWithLogitsLoss()
+    elif case["loss"] == "sigmoid_mse":
+        target = torch.tensor(y, dtype=torch.float64)[:, None]
+        criterion = lambda s, t: torch.nn.functional.mse_loss(torch.sigmoid(s), t)  # noqa: E731
+    elif case["loss"] == "perceptron":
+        target = torch.tensor(y, dtype=torch.float64)[:, None]
+        criterion = lambda s, t: torch.relu(-(2 * t - 1) * s).mean()  # noqa: E731
     elif case["loss"] == "ce":
         target, criterion = torch.tensor(y), torch.nn.CrossEntropyLoss()
     else:

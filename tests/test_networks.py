@@ -19,9 +19,8 @@ GOLDENS = json.loads((pathlib.Path(__file__).parent / "goldens" / "torch_network
 def test_backprop_matches_central_differences(activation, loss):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((13, 2))
-    outputs = {"bce": 1, "ce": 3, "mse": 2}[loss]
-    targets = {"bce": rng.integers(0, 2, 13), "ce": rng.integers(0, 3, 13),
-               "mse": rng.standard_normal((13, 2))}[loss]
+    outputs = {"bce": 1, "sigmoid_mse": 1, "perceptron": 1, "ce": 3, "mse": 2}[loss]
+    targets = rng.standard_normal((13, 2)) if loss == "mse" else rng.integers(0, outputs if loss == "ce" else 2, 13)
     mlp = MLP((2, 5, 4, outputs), activation, loss)
     theta = mlp.init("xavier", rng) + 0.1 * rng.standard_normal(mlp.n_params)  # biases off zero too
     _, grad = mlp.loss_grad(theta, X, targets)
@@ -207,3 +206,29 @@ def test_accuracy_of_a_single_squared_error_output_thresholds_at_one_half():
     X, y = trace.data
     predicted = problem.mlp.forward(theta, X)[0][:, 0] > 0.5
     assert trace.train_accuracy[-1] == pytest.approx(np.mean(predicted == y)) and trace.train_accuracy[-1] > 0.9
+
+
+def test_perceptron_loss_with_online_sgd_at_rate_one_is_rosenblatts_rule():
+    # From zero weights every point sits on the boundary, which the rule counts as a mistake.
+    mlp = MLP((2, 1), "linear", "perceptron")
+    X, y = np.array([[2.0, -1.0], [-1.0, 3.0]]), np.array([1, 0])
+    problem = NetworkProblem(mlp, Dataset("two", "classification", X, y), batch_size=1, seed=0)
+    stepper = Stepper(problem, "sgd", {"lr": 1.0}, np.zeros(3))
+    first = problem.batch(0)[0]
+    stepper.step()
+    sign = 2.0 * y[first] - 1.0
+    np.testing.assert_array_equal(stepper.params, sign * np.append(X[first], 1.0))
+    # a point already on its side does not move the weights
+    assert np.all(mlp.loss_grad(np.array([1.0, 0.0, 0.0]), X[:1], y[:1])[1] == 0)
+
+
+def test_squared_error_on_a_sigmoid_vanishes_where_cross_entropy_does_not():
+    # One confidently wrong point: logit −10 for class 1.
+    X, y = np.array([[1.0]]), np.array([1])
+    theta = np.array([-10.0, 0.0])
+    g_mse = MLP((1, 1), "linear", "sigmoid_mse").loss_grad(theta, X, y)[1]
+    g_bce = MLP((1, 1), "linear", "bce").loss_grad(theta, X, y)[1]
+    p = 1 / (1 + np.exp(10.0))
+    np.testing.assert_allclose(g_mse, 2 * (p - 1) * p * (1 - p) * np.array([1.0, 1.0]), rtol=1e-12)
+    np.testing.assert_allclose(g_bce, (p - 1) * np.array([1.0, 1.0]), rtol=1e-12)
+    assert abs(g_bce[0]) > 10_000 * abs(g_mse[0])

@@ -32,9 +32,13 @@ ACTIVATIONS = {
 }
 LOSSES = {
     "bce": "one sigmoid output; mean binary cross-entropy computed from the logit",
+    "sigmoid_mse": "one sigmoid output; mean squared error (σ(s) − y)² against the 0/1 label",
+    "perceptron": "one linear output s; mean of max(0, −y±·s) with y± = ±1 (Rosenblatt's criterion)",
     "mse": "linear outputs; mean over all elements of (ŷ − y)²",
     "ce": "softmax outputs; mean cross-entropy over integer labels",
 }
+# Losses with one output whose sign (logit > 0) is the predicted class of a two-class problem.
+BINARY_LOSSES = ("bce", "sigmoid_mse", "perceptron")
 INITS = {
     "zeros": "every weight and bias 0: the symmetry that gradient descent cannot break",
     "normal": "weights N(0, std²), biases 0",
@@ -125,6 +129,17 @@ class MLP:
             # softplus(s) − y·s, written so that neither exp nor log overflows
             loss = np.mean(np.maximum(s, 0.0) - y * s + np.log1p(np.exp(-np.abs(s))))
             return float(loss), ((_sigmoid(s) - y) / n)[:, None]
+        if self.loss == "sigmoid_mse":
+            s, y = logits[:, 0], targets.astype(float)
+            p = _sigmoid(s)
+            # the factor σ'(s) = p(1 − p) is what makes a confidently wrong output learn slowly
+            return float(np.mean((p - y) ** 2)), (2.0 * (p - y) * p * (1.0 - p) / n)[:, None]
+        if self.loss == "perceptron":
+            s, sign = logits[:, 0], 2.0 * targets - 1.0
+            # A point on the boundary (s = 0) counts as a mistake, as in Rosenblatt's rule, so that
+            # zero weights can learn; its loss is 0 there but it still pulls.
+            wrong = sign * s <= 0
+            return float(np.mean(np.maximum(-sign * s, 0.0))), (np.where(wrong, -sign, 0.0) / n)[:, None]
         if self.loss == "mse":
             diff = logits - targets
             return float(np.mean(diff * diff)), 2.0 * diff / diff.size
@@ -157,9 +172,12 @@ class MLP:
         return self.outputs_from_logits(self.forward(theta, X)[0])
 
     def outputs_from_logits(self, logits: np.ndarray) -> np.ndarray:
-        if self.loss == "bce":
+        if self.loss in ("bce", "sigmoid_mse"):
             p = _sigmoid(logits[:, 0])
             return np.column_stack([1.0 - p, p])
+        if self.loss == "perceptron":  # no probabilities: the class is the side of the boundary
+            above = (logits[:, 0] > 0).astype(float)
+            return np.column_stack([1.0 - above, above])
         if self.loss == "ce":
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .datasets import Dataset
-from .mlp import MLP
+from .mlp import BINARY_LOSSES, MLP
 
 MAX_NEWTON_PARAMS = 1000
 
@@ -128,11 +128,11 @@ class NetworkProblem:
 
     # --- views for the app ---------------------------------------------------------------------
     def output_grid(self, theta: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """The model over the grid of xs × ys: probability of class 1 (bce), of the most likely
+        """The model over the grid of xs × ys: probability of class 1 (bce, sigmoid_mse; 0 or 1 for perceptron), of the most likely
         class (ce: returns class index + its probability in [c, c+1)), or the output (mse); (ny, nx)."""
         points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         out = self.mlp.predict(theta, points)
-        if self.mlp.loss == "bce":
+        if self.mlp.loss in BINARY_LOSSES:
             values = out[:, 1]
         elif self.mlp.loss == "ce":
             values = out.argmax(axis=1) + out.max(axis=1)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .datasets import make_dataset
-from .mlp import make_mlp
+from .mlp import BINARY_LOSSES, make_mlp
 from .network import NetworkProblem
 from .stepper import Stepper, stack_rows
 from .surfaces import get_surface
@@ -102,10 +102,10 @@ def make_network(dataset: str, dataset_params=None, model=None, batch_size=None,
             if loss != "mse":
                 raise ValueError(f"dataset '{dataset}' is a regression task: use loss 'mse', not '{loss}'")
             return data.y.shape[1]
-        if loss == "bce" and data.classes > 2:
-            raise ValueError(f"loss 'bce' has one output for two classes; dataset '{dataset}' has "
+        if loss in BINARY_LOSSES and data.classes > 2:
+            raise ValueError(f"loss '{loss}' has one output for two classes; dataset '{dataset}' has "
                              f"{data.classes}: use 'ce'")
-        return 1 if loss == "bce" or (loss == "mse" and data.classes == 2) else data.classes
+        return 1 if loss in BINARY_LOSSES or (loss == "mse" and data.classes == 2) else data.classes
 
     mlp, model_config = make_mlp(model, data.X.shape[1], outputs)
     problem = NetworkProblem(mlp, data, batch_size, seed=int(seeds[1].generate_state(1)[0]))

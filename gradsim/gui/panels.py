@@ -5,6 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from ..core import Surface
+from ..core.mlp import BINARY_LOSSES
 
 # Thick antialiased pens over thousands of points are slow to stroke as one path in Qt's raster
 # engine; drawn as separate segments they are several times faster.
@@ -184,7 +185,7 @@ class TrajectoryPanel:
         if problem.data.task == "classification":
             values = problem.output_grid(theta, self.xs, self.ys)
             self.image.setImage(values.T, levels=(0, max(1.0, float(values.max()))))
-            self.image.setColorMap(pg.colormap.get("CET-D1A") if problem.mlp.loss == "bce"
+            self.image.setColorMap(pg.colormap.get("CET-D1A") if problem.mlp.loss in BINARY_LOSSES
                                    else pg.colormap.get("viridis"))
             low_x, high_x, low_y, high_y = self.network_view
             self.image.setRect(pg.QtCore.QRectF(low_x, low_y, high_x - low_x, high_y - low_y))
