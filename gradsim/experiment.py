@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from .core.optimizers import get_optimizer
 from .files import write_atomically
 from .core.schedules import make_lr_fn
@@ -19,6 +21,7 @@ from .core.surfaces import get_surface
 FORMAT = "gradsim-experiment"
 VERSION = 1
 MAX_RUNS = 8
+RUN_MODEL_KEYS = ("activation", "loss", "init", "init_std")  # what one run may change of the network
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -30,6 +33,7 @@ class RunConfig:
     visible: bool = True
     name: str = ""  # a lesson's name for the run, shown in the legend
     batch_size: int | None = None  # a network run's own batch size (else the experiment's)
+    model: dict = field(default_factory=dict)  # a network run's own loss, activation or initialization
 
     @property
     def label(self) -> str:
@@ -42,7 +46,7 @@ class RunConfig:
 class Experiment:
     surface: str = "rosenbrock"
     surface_params: dict = field(default_factory=dict)
-    start: tuple[float, float] | None = None
+    start: tuple[float, ...] | None = None  # a point (x, y), or a network's initial weights
     runs: list[RunConfig] = field(default_factory=list)
     schedule: dict | None = None
     clip: dict | None = None
@@ -59,14 +63,30 @@ class Experiment:
     def is_network(self) -> bool:
         return self.dataset is not None
 
-    def make_problem(self, batch_size: int | None = None):
-        """The engine's problem and the start every run shares (a point, or initial weights);
-        `batch_size` overrides the experiment's for one run."""
-        if self.is_network:
-            problem, theta0, _ = make_network(self.dataset, self.dataset_params, self.model,
-                                              batch_size or self.batch_size, self.seed)
-            return problem, theta0
-        return get_surface(self.surface, self.surface_params), self.resolved_start()
+    def make_problem(self, run: RunConfig | None = None):
+        """The engine's problem and the start (a point, or initial weights) of `run`, which may
+        bring its own batch size and model settings on a network; None: the experiment's own."""
+        if not self.is_network:
+            return get_surface(self.surface, self.surface_params), self.resolved_start()
+        own = run.model if run is not None else {}
+        if set(own) - set(RUN_MODEL_KEYS):
+            raise ValueError(f"a run's model may set {', '.join(RUN_MODEL_KEYS)}; "
+                             f"not {', '.join(sorted(set(own) - set(RUN_MODEL_KEYS)))}")
+        batch_size = run.batch_size if run is not None and run.batch_size else self.batch_size
+        problem, theta0, _ = make_network(self.dataset, self.dataset_params, {**self.model, **own},
+                                          batch_size, self.seed)
+        if self.start is not None:
+            theta0 = np.array(self.start, dtype=float)
+            if theta0.shape != (problem.dim,):
+                raise ValueError(f"start must be the {problem.dim} initial weights of this network, "
+                                 f"got {len(self.start)} numbers")
+        return problem, theta0
+
+    def run_problems(self) -> list[tuple]:
+        """(problem, start) of every run: one shared problem unless a run brings its own settings."""
+        shared = self.make_problem()
+        return [self.make_problem(run) if self.is_network and (run.batch_size or run.model) else shared
+                for run in self.runs]
 
     @classmethod
     def default(cls) -> "Experiment":
@@ -84,11 +104,12 @@ class Experiment:
 
     def validate(self) -> "Experiment":
         """Check every part against the engine; returns self, or raises ValueError."""
-        self.make_problem()
         if self.start is not None:
-            if len(self.start) != 2 or not all(isinstance(v, (int, float)) for v in self.start):
-                raise ValueError(f"start must be two numbers, got {self.start!r}")
-            self.start = (float(self.start[0]), float(self.start[1]))
+            if (not isinstance(self.start, (list, tuple)) or (len(self.start) != 2 and not self.is_network)
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.start)):
+                raise ValueError(f"start must be two numbers (x, y), got {self.start!r}")
+            self.start = tuple(float(v) for v in self.start)
+        self.make_problem()
         if not 1 <= len(self.runs) <= MAX_RUNS:
             raise ValueError(f"an experiment has 1 to {MAX_RUNS} runs, got {len(self.runs)}")
         for i, run in enumerate(self.runs, start=1):
@@ -96,6 +117,13 @@ class Experiment:
                 run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
             except ValueError as error:
                 raise ValueError(f"run {i}: {error}") from None
+            if run.model or run.batch_size:
+                if not self.is_network:
+                    raise ValueError(f"run {i}: batch size and model settings are for a network, not a surface")
+                try:
+                    self.make_problem(run)
+                except ValueError as error:
+                    raise ValueError(f"run {i}: {error}") from None
         make_lr_fn(self.schedule)
         resolve_clip(self.clip)
         if not isinstance(self.max_steps, int) or self.max_steps < 1:

@@ -54,12 +54,10 @@ class Session:
 
     def configure(self, experiment_json: str, generation: int) -> list[tuple]:
         experiment = Experiment.from_json(experiment_json)
-        problem, start = experiment.make_problem()
         self.generation, self.max_steps, self.playing = generation, experiment.max_steps, False
-        self.steppers = [Stepper(experiment.make_problem(run.batch_size)[0] if run.batch_size else problem,
-                                 run.optimizer, run.hparams, start, schedule=experiment.schedule, clip=experiment.clip,
-                                 grad_noise=experiment.grad_noise, seed=experiment.seed + i)
-                         for i, run in enumerate(experiment.runs)]
+        self.steppers = [Stepper(problem, run.optimizer, run.hparams, start, schedule=experiment.schedule,
+                                 clip=experiment.clip, grad_noise=experiment.grad_noise, seed=experiment.seed + i)
+                         for i, (run, (problem, start)) in enumerate(zip(experiment.runs, experiment.run_problems()))]
         return [("chunk", generation, {i: s.run(0) | {"current": s.record()} for i, s in enumerate(self.steppers)})]
 
     def tick(self) -> list[tuple]:

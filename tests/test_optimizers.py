@@ -155,3 +155,24 @@ def test_hyperparameters_are_checked_with_clear_messages():
         gradsim.simulate(optimizer="sgd", hparams={"lr": "fast"})
     with pytest.raises(ValueError, match="step_size_min must not exceed step_size_max"):
         gradsim.simulate(optimizer="rprop", hparams={"step_size_min": 2.0, "step_size_max": 1.0})
+
+
+def test_adam_without_bias_correction_follows_the_uncorrected_algorithm():
+    # Kingma & Ba's Algorithm 1 with the two bias-correction lines left out, in plain floats,
+    # on f(x, y) = ½(x² + 10y²).
+    import math
+    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
+    point, m, v = [2.0, 1.0], [0.0, 0.0], [0.0, 0.0]
+    expected = [list(point)]
+    for _ in range(30):
+        g = [point[0], 10.0 * point[1]]
+        for i in range(2):
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            point[i] -= lr * m[i] / (math.sqrt(v[i]) + eps)
+        expected.append(list(point))
+    trace = gradsim.simulate("quadratic", {"a": 1.0, "b": 10.0}, "adam",
+                             {"lr": lr, "bias_correction": False}, start=(2.0, 1.0), steps=30)
+    np.testing.assert_allclose(trace.params, expected, rtol=1e-12, atol=1e-14)
+    # without the correction the first step is η(1 − β₁)/√(1 − β₂) ≈ 3.16η long per coordinate
+    assert abs(trace.params[1, 0] - 2.0) == pytest.approx(lr * 0.1 / math.sqrt(0.001), rel=1e-6)

@@ -200,8 +200,11 @@ def _adam_core(grad, state, hp, lr, t):
     m = _lerp(state["m"], grad, 1.0 - beta1)
     v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
     v_max = np.maximum(state["v_max"], v) if hp["amsgrad"] else state["v_max"]
-    bias_correction1 = 1.0 - beta1 ** t
-    bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
+    if hp.get("bias_correction", True):
+        bias_correction1 = 1.0 - beta1 ** t
+        bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
+    else:  # Kingma & Ba's ablation (section 6.4): the moments keep their bias towards zero
+        bias_correction1 = bias_correction2_sqrt = 1.0
     denom = np.sqrt(v_max if hp["amsgrad"] else v) / bias_correction2_sqrt + hp["eps"]
     delta = ((-lr / bias_correction1) * m) / denom
     return Step(delta, {"m": m, "v": v, "v_max": v_max}, lr / denom)
@@ -337,7 +340,9 @@ def _no_state(params, hp):
 
 _ADAM_HPARAMS = (_lr(1e-3), _BETA1, _BETA2, _eps(1e-8), _WEIGHT_DECAY,
                  HParam("amsgrad", False, kind=bool, symbol="AMSGrad",
-                        help="divide by the running maximum of v̂ (AMSGrad)"))
+                        help="divide by the running maximum of v̂ (AMSGrad)"),
+                 HParam("bias_correction", True, kind=bool, symbol="bias corr.",
+                        help="divide m and v by 1 − βᵗ (off: the uncorrected moments of the paper's section 6.4)"))
 _ADAM_STATE = {"m": "first moment: running mean of gradients",
                "v": "second moment: running mean of squared gradients",
                "v_max": "running maximum of v (AMSGrad only)"}
@@ -407,7 +412,7 @@ OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (
         (*_ADAM_HPARAMS[:4],
          HParam("weight_decay", 1e-2, 0.0, 10.0, "linear", "λ",
                 "decoupled weight decay: θ shrinks by ηλθ each step"),
-         _ADAM_HPARAMS[5]),
+         *_ADAM_HPARAMS[5:]),
         _ADAM_STATE, _zeros("m", "v", "v_max"), adamw_update,
         _LR_ADAM, "Loshchilov & Hutter (2019), arXiv:1711.05101; torch.optim.AdamW"),
     Optimizer(

@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.selected_run = 0
         self._play_when_ready = False
         self.surface = None  # the surface, or
-        self.network = None  # the network problem, of the current experiment
+        self.networks = []  # each run's network problem (runs may differ in loss or initialization)
         self._dirty = False
         self._font_scale = 1.0
 
@@ -447,11 +447,18 @@ class MainWindow(QMainWindow):
         self.addRunButton.setEnabled(len(self.experiment.runs) < MAX_RUNS)
         self.removeRunButton.setEnabled(len(self.experiment.runs) > 1)
 
+    @property
+    def network(self):
+        """The selected run's network problem (None on a surface)."""
+        return self.networks[min(self.selected_run, len(self.networks) - 1)] if self.networks else None
+
     def _select_run(self, index: int) -> None:
         if index < 0:
             return
         self.selected_run = index
         run = self.experiment.runs[index]
+        if self.network is not None and self.trajectory.problem is not self.network:
+            self.trajectory.set_network(self.network)  # this run has its own loss or initialization
         self.optimizerCombo.blockSignals(True)
         self.optimizerCombo.setCurrentIndex(self.optimizerCombo.findData(run.optimizer))
         self.optimizerCombo.blockSignals(False)
@@ -631,7 +638,7 @@ class MainWindow(QMainWindow):
         self.lossSliceButton.blockSignals(False)
         if e.is_network:
             self.surface = None
-            self.network, _ = e.make_problem()
+            self.networks = [problem for problem, _ in e.run_problems()]
             self.trajectory.set_network(self.network)
             layers = [f"layer {i + 1}" for i in range(self.network.mlp.n_layers)]
             self.loss_panel.set_runs(labels, colors)
@@ -641,7 +648,7 @@ class MainWindow(QMainWindow):
             self.grad_panel.widget.setTitle("Gradient norm per layer")
         else:
             surface = self.surface = get_surface(e.surface, e.surface_params)
-            self.network = None
+            self.networks = []
             self.trajectory.set_surface(surface)
             start = e.resolved_start()
             self.trajectory.set_start(*start)
