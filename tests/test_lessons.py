@@ -25,6 +25,24 @@ def test_every_claim_of_the_lesson_holds(path):
 @pytest.mark.parametrize("text, message", [
     ("title = 1", "title: must be non-empty text"),
     ('title = "t"\ngoal = "g"\nreferences = []', "references: must be a non-empty list"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { dataset = "spoiler", model = { hidden = [] }, start = [1.0, 2.0], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.start: must list the network's 3 initial weights"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { dataset = "moons", runs = [{ name = "a", optimizer = "sgd", model = { hidden = [4] } }] }',
+     r"steps\[1\]\.scene\.runs\[1\]\.model: a run may set activation, loss, init, init_std; not hidden"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { dataset = "moons", runs = [{ name = "a", optimizer = "sgd", model = { loss = "hinge" } }] }',
+     r"steps\[1\]\.scene\.runs\[1\]\.model: unknown loss 'hinge'"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { problem = "saddle", view = [1, 0, 0, 1], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.view: must be \[xmin, xmax, ymin, ymax\] with xmin < xmax"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { problem = "saddle", controls = ["knobs"], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.controls: unknown control\(s\) \['knobs'\]"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { problem = "saddle", strat = [0, 1], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene: unknown field\(s\) strat"),
     ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\nscene = { problem = "rosenbrok", runs = [] }',
      r"steps\[1\]\.scene\.problem: unknown surface 'rosenbrok'; did you mean 'rosenbrock'"),
     ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
@@ -50,3 +68,12 @@ def test_a_bad_lesson_file_names_the_file_and_the_field(tmp_path, text, message)
     with pytest.raises(LessonError, match=message) as error:
         load_lesson(path)
     assert str(error.value).startswith("bad_lesson.toml: ")
+
+
+def test_the_spoiler_lessons_example_line_separates_the_four_points():
+    # Lesson 19 says w = (2, −0.1), b = 0.5 separates the four points: the set is separable.
+    import numpy as np
+    from gradsim.core.datasets import make_dataset
+    data = make_dataset("spoiler", {"t": 10.0})
+    logits = data.X @ np.array([2.0, -0.1]) + 0.5
+    assert np.array_equal(logits > 0, data.y == 1)

@@ -97,14 +97,17 @@ def linear(rng, n, noise, margin=0.2):
     return X + noise * rng.standard_normal((n, 2)), side.astype(int)
 
 
-def spoiler(rng, n, noise, t=10.0):
+def spoiler(rng, n, noise, t=10.0, spoiler=1):
     """Brady, Raghavan & Slawny (1989): (1,0) and (0,1) in class 1, (−1,0) in class 0, and one
-    spoiler (0,−t) in class 1. The set stays linearly separable for every t, yet a squashing
-    network trained by gradient descent stops separating it as t grows."""
+    spoiler (0,−t) in class 1 (`spoiler` = 0 leaves it out). The set stays linearly separable for
+    every t, yet squared error on a sigmoid, trained by gradient descent from weights that already
+    fit the three points, stops at a minimum that leaves the spoiler on the wrong side."""
     base = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
     labels = np.array([1, 1, 0])
-    which = np.arange(n - 1) % 3
-    X = base[which] + noise * rng.standard_normal((n - 1, 2))
+    which = np.arange(n - spoiler) % 3
+    X = base[which] + noise * rng.standard_normal((n - spoiler, 2))
+    if not spoiler:
+        return X, labels[which]
     return np.vstack([X, [[0.0, -t]]]), np.append(labels[which], 1)
 
 
@@ -182,7 +185,9 @@ DATASETS: dict[str, DatasetSpec] = {d.name: d for d in (
     DatasetSpec("linear", "Linearly separable", "classification", linear,
                 (HParam("margin", 0.2, 0.0, 2.0, "linear", "m", "gap between the classes"),), n=200, noise=0.0),
     DatasetSpec("spoiler", "Spoiler (Brady et al. 1989)", "classification", spoiler,
-                (HParam("t", 10.0, 0.0, 1e4, "log", "t", "distance of the spoiler point (0, −t)"),), n=4, noise=0.0,
+                (HParam("t", 10.0, 0.0, 1e4, "log", "t", "distance of the spoiler point (0, −t)"),
+                 HParam("spoiler", 1, 0, 1, "linear", "spoiler", "1: add the point (0, −t); 0: the three points alone",
+                        kind=int)), n=4, noise=0.0,
                 note="separable points plus one far-away point that backprop fails to separate"),
     DatasetSpec("sine", "Sine (regression)", "regression", sine,
                 (HParam("frequency", 1.0, 0.1, 10.0, "linear", "ω", "frequency of sin(ωx)"),), n=100, noise=0.1),

@@ -101,6 +101,14 @@ def coordinate_at(traces, c):
     return abs(value - c["value"]) <= c["tolerance"], f"{c['run']}: coordinate {c['coordinate']} is {value:.3g} at step {c['step']}"
 
 
+def coordinate_range(traces, c):
+    """Coordinate `coordinate` after `step` updates (default: the end) is at least/at most a value."""
+    params = traces[c["run"]].params
+    k = min(c.get("step", len(params) - 1), len(params) - 1)
+    value = float(params[k, c["coordinate"]])
+    return _bounded(value, c), f"{c['run']}: coordinate {c['coordinate']} is {value:.4g} at step {k}"
+
+
 def layer_gradient_ratio(traces, c):
     """‖g‖ of layer `numerator` over layer `denominator` (1-based) at `step` is at most/at least a factor."""
     t = traces[c["run"]]
@@ -127,6 +135,42 @@ def accuracy_at_least(traces, c):
     return accuracy >= c["value"], f"{c['run']}: final training accuracy {accuracy:.3f}"
 
 
+def _bounded(value: float, c: dict) -> bool:
+    return c.get("at_least", -float("inf")) <= value <= c.get("at_most", float("inf"))
+
+
+def accuracy_at(traces, c):
+    """The training accuracy after `step` updates (default: the end) is at most/at least a value."""
+    accuracy = traces[c["run"]].train_accuracy
+    k = min(c.get("step", len(accuracy) - 1), len(accuracy) - 1)
+    return _bounded(float(accuracy[k]), c), f"{c['run']}: training accuracy {float(accuracy[k]):.3f} at step {k}"
+
+
+def accuracy_reaches(traces, c):
+    """The training accuracy first reaches `value` at or before `step`."""
+    accuracy = traces[c["run"]].train_accuracy
+    reached = np.nonzero(accuracy >= c["value"])[0]
+    k = int(reached[0]) if len(reached) else None
+    return k is not None and k <= c["step"], f"{c['run']}: accuracy first ≥ {c['value']:g} at step {k}"
+
+
+def gradient_ratio(traces, c):
+    """‖g‖ of `run` over ‖g‖ of `other` after `step` updates (default 0) is at most/at least a factor."""
+    k = c.get("step", 0)
+    mine = float(np.linalg.norm(traces[c["run"]].grad[k]))
+    theirs = float(np.linalg.norm(traces[c["other"]].grad[k]))
+    ratio = mine / theirs if theirs > 0 else float("inf")
+    return _bounded(ratio, c), f"‖g‖ at step {k}: {c['run']} {mine:.3g}, {c['other']} {theirs:.3g} (ratio {ratio:.3g})"
+
+
+def gradient_below(traces, c):
+    """‖g‖ after `step` updates (default: the end) is below `value`: the run has nothing left to follow."""
+    grad = traces[c["run"]].grad
+    k = min(c.get("step", len(grad) - 1), len(grad) - 1)
+    norm = float(np.linalg.norm(grad[k]))
+    return norm < c["value"], f"{c['run']}: ‖g‖ = {norm:.3g} at step {k}"
+
+
 def epoch_at_end(traces, c):
     epoch = int(traces[c["run"]].epoch[-1])
     return epoch == c["value"], f"{c['run']}: epoch {epoch} at the last step"
@@ -147,6 +191,11 @@ CLAIMS: dict[str, ClaimKind] = {
     "units_identical": ClaimKind(("run", "layer"), units_identical),
     "units_differ": ClaimKind(("run", "layer"), units_differ),
     "accuracy_at_least": ClaimKind(("run", "value"), accuracy_at_least),
+    "accuracy_at": ClaimKind(("run",), accuracy_at),
+    "accuracy_reaches": ClaimKind(("run", "value", "step"), accuracy_reaches),
+    "gradient_ratio": ClaimKind(("run", "other"), gradient_ratio),
+    "gradient_below": ClaimKind(("run", "value"), gradient_below),
+    "coordinate_range": ClaimKind(("run", "coordinate"), coordinate_range),
     "coordinate_at": ClaimKind(("run", "coordinate", "step", "value", "tolerance"), coordinate_at),
     "diverges_before": ClaimKind(("run", "step"), diverges_before),
     "stays_finite": ClaimKind(("run",), stays_finite),

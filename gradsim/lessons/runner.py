@@ -13,12 +13,14 @@ def play_step(step: Step) -> dict[str, Trace]:
                   grad_noise=scene.grad_noise, seed=scene.seed)
     if scene.dataset is not None:
         problem = dict(dataset=scene.dataset, dataset_params=scene.dataset_params, model=scene.model,
-                       batch_size=scene.batch_size)
+                       batch_size=scene.batch_size, start=scene.start)
     else:
         problem = dict(surface=scene.problem, surface_params=scene.problem_params, start=scene.start)
     traces = {}
     for run in scene.runs:
         own = {"batch_size": run.batch_size} if run.batch_size is not None else {}
+        if run.model:
+            own["model"] = {**scene.model, **run.model}
         traces[run.name] = simulate(optimizer=run.optimizer, hparams=run.hparams, **{**problem, **own}, **common)
     return traces
 

@@ -7,8 +7,8 @@ from .schema import Step
 
 def scene_experiment(step: Step) -> Experiment:
     scene = step.scene
-    runs = [RunConfig(run.optimizer, dict(run.hparams), PALETTE[i % len(PALETTE)], True, run.name, run.batch_size)
-            for i, run in enumerate(scene.runs)]
+    runs = [RunConfig(run.optimizer, dict(run.hparams), PALETTE[i % len(PALETTE)], True, run.name, run.batch_size,
+                      dict(run.model)) for i, run in enumerate(scene.runs)]
     experiment = Experiment(surface=scene.problem or "rosenbrock", surface_params=dict(scene.problem_params),
                             start=scene.start, runs=runs, schedule=scene.schedule, clip=scene.clip,
                             grad_noise=scene.grad_noise, seed=scene.seed,

@@ -4,7 +4,11 @@
     [[steps]]
     text = "markdown subset"
     scene = {problem = "quadratic", problem_params = {...}, start = [x, y], panels = [...],
+             view = [xmin, xmax, ymin, ymax], controls = ["transport", ...],
              runs = [{name = "gd", optimizer = "sgd", hparams = {lr = 0.05}}, ...]}
+    # or a network: dataset = "moons", dataset_params, model = {hidden, activation, loss, init},
+    # batch_size, start = [the initial weights]; a run may set its own batch_size and model
+    # (activation, loss, init, init_std).
     action = {kind = "run", steps = 50}          # or {kind = "wait"}
     question = {prompt = "...", choices = [...], answer = 0}   # optional, asked before the action
     claims = [{kind = "diverges_before", run = "gd", step = 200}, ...]
@@ -18,10 +22,16 @@ from dataclasses import dataclass, field
 from ..core.optimizers import get_optimizer
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
+from ..experiment import RUN_MODEL_KEYS
 from ..paths import resource_path
 from .claims import CLAIMS
 
-PANELS = ("trajectory", "loss", "lr", "grad_norm", "inspector")  # the trajectory panel shows a network's boundary
+# The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
+# step's numbers.
+PANELS = ("trajectory", "loss", "lr", "grad_norm", "equation")
+# What presenter mode shows of the controls: play/step/reset, the speed slider, the timeline, the
+# run editors (to change a rate in front of the class).
+CONTROLS = ("transport", "speed", "timeline", "editors")
 
 
 class LessonError(ValueError):
@@ -34,15 +44,16 @@ class RunSpec:
     optimizer: str
     hparams: dict
     batch_size: int | None = None  # a network run's own batch size (else the scene's)
+    model: dict = field(default_factory=dict)  # a network run's own loss, activation or initialization
 
 
 @dataclass(frozen=True)
 class Scene:
     problem: str | None  # a surface, or None for a network on `dataset`
     problem_params: dict
-    start: tuple[float, float] | None
+    start: tuple[float, ...] | None  # a point, or a network's initial weights
     runs: tuple[RunSpec, ...]
-    panels: tuple[str, ...] = PANELS
+    panels: tuple[str, ...] = ("trajectory", "loss", "lr", "grad_norm")
     schedule: dict | None = None
     clip: dict | None = None
     grad_noise: float = 0.0
@@ -51,6 +62,8 @@ class Scene:
     dataset_params: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
     batch_size: int | None = None
+    view: tuple[float, float, float, float] | None = None  # the trajectory panel's window
+    controls: tuple[str, ...] = ("transport", "timeline")
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,8 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises") \
+            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at",
+                        "gradient_ratio", "coordinate_range") \
                     and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
@@ -145,42 +159,80 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
 def _scene(raw, where: str, fail) -> Scene:
     if not isinstance(raw, dict):
         fail(where, "missing")
+    unknown = set(raw) - {"problem", "problem_params", "dataset", "dataset_params", "model", "batch_size", "start",
+                          "runs", "panels", "controls", "view", "schedule", "clip", "grad_noise", "seed"}
+    if unknown:
+        fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
     problem = raw.get("problem")
     params = raw.get("problem_params", {})
     dataset = raw.get("dataset")
     if (problem is None) == (dataset is None):
         fail(where, "needs either a problem (a surface) or a dataset (a network), not both")
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        fail(f"{where}.seed", "must be a whole number ≥ 0")
+    dim = 2
     try:
         if dataset is None:
             get_surface(problem, params)
         else:
-            make_network(dataset, raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"),
-                         int(raw.get("seed", 0)))
+            dim = make_network(dataset, raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"),
+                               seed)[0].dim
     except ValueError as error:
         fail(f"{where}.{'problem' if dataset is None else 'dataset'}", str(error))
+    start = raw.get("start")
+    if start is not None and (not isinstance(start, list) or len(start) != dim
+                              or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in start)):
+        fail(f"{where}.start", "must be [x, y]" if dataset is None else
+             f"must list the network's {dim} initial weights (each layer's W row by row, then b)")
     runs = []
     for k, run in enumerate(raw.get("runs", []), start=1):
         name = run.get("name")
         if not isinstance(name, str) or not name:
             fail(f"{where}.runs[{k}].name", "must be text")
+        unknown = set(run) - {"name", "optimizer", "hparams", "batch_size", "model"}
+        if unknown:
+            fail(f"{where}.runs[{k}]", f"unknown field(s) {', '.join(sorted(unknown))}")
         try:
             hparams = get_optimizer(run.get("optimizer")).resolve(run.get("hparams", {}))
         except ValueError as error:
             fail(f"{where}.runs[{k}]", str(error))
         batch_size = run.get("batch_size")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1 or raw.get("dataset") is None):
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1 or dataset is None):
             fail(f"{where}.runs[{k}].batch_size", "is a whole number ≥ 1, for a network scene")
-        runs.append(RunSpec(name, run["optimizer"], hparams, batch_size))
+        model = run.get("model", {})
+        if model:
+            if dataset is None or not isinstance(model, dict):
+                fail(f"{where}.runs[{k}].model", "is a table of network settings, for a network scene")
+            if set(model) - set(RUN_MODEL_KEYS):
+                fail(f"{where}.runs[{k}].model", f"a run may set {', '.join(RUN_MODEL_KEYS)}; "
+                                                 f"not {', '.join(sorted(set(model) - set(RUN_MODEL_KEYS)))}")
+            try:
+                own = make_network(dataset, raw.get("dataset_params", {}), {**raw.get("model", {}), **model},
+                                   batch_size or raw.get("batch_size"), seed)[0]
+            except ValueError as error:
+                fail(f"{where}.runs[{k}].model", str(error))
+            if start is not None and own.dim != dim:
+                fail(f"{where}.runs[{k}].model", f"gives {own.dim} weights; the scene's start has {dim}")
+        runs.append(RunSpec(name, run["optimizer"], hparams, batch_size, dict(model)))
     if not runs:
         fail(f"{where}.runs", "needs at least one run")
     if len({r.name for r in runs}) != len(runs):
         fail(f"{where}.runs", "run names must differ")
-    panels = tuple(raw.get("panels", PANELS))
+    panels = tuple(raw.get("panels", Scene.panels))
     if not set(panels) <= set(PANELS):
         fail(f"{where}.panels", f"unknown panel(s) {sorted(set(panels) - set(PANELS))}; known: {', '.join(PANELS)}")
-    start = raw.get("start")
-    if start is not None and (not isinstance(start, list) or len(start) != 2):
-        fail(f"{where}.start", "must be [x, y]")
-    return Scene(problem, params, tuple(start) if start else None, tuple(runs), panels, raw.get("schedule"),
-                 raw.get("clip"), float(raw.get("grad_noise", 0.0)), int(raw.get("seed", 0)), dataset,
-                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"))
+    controls = tuple(raw.get("controls", Scene.controls))
+    if not set(controls) <= set(CONTROLS):
+        fail(f"{where}.controls",
+             f"unknown control(s) {sorted(set(controls) - set(CONTROLS))}; known: {', '.join(CONTROLS)}")
+    view = raw.get("view")
+    if view is not None:
+        if (not isinstance(view, list) or len(view) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in view)
+                or not (view[0] < view[1] and view[2] < view[3])):
+            fail(f"{where}.view", "must be [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax")
+        view = tuple(float(v) for v in view)
+    return Scene(problem, params, tuple(float(v) for v in start) if start else None, tuple(runs), panels,
+                 raw.get("schedule"), raw.get("clip"), float(raw.get("grad_noise", 0.0)), seed, dataset,
+                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"), view, controls)
