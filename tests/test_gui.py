@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider
 
 from gradsim.gui import MainWindow
@@ -332,7 +333,10 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     assert "optimal rate" in player.text.toPlainText() and "Which run will blow up?" in player.questionLabel.text()
     assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
     assert window.focusWidget() is player.nextButton  # a clicker's keys reach the lesson, not an editor
-    player.choices.button(3).setChecked(True)  # the class predicts η = 0.25
+    player.choices.button(3).setChecked(True)  # the class predicts η = 0.25 while the scene waits at step 0
+    qtbot.waitUntil(lambda: window.ready)
+    assert player.waiting and player.nextButton.text() == "Run ▶" and window.newest_step() == 0
+    qtbot.keyClick(window, Qt.Key_PageDown)  # the clicker runs the action
     qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
     assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
     assert window.histories[3].status == "diverged"
@@ -343,11 +347,15 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     assert not player.nextButton.isEnabled()  # the last step
     qtbot.keyClick(window, Qt.Key_PageUp)
     qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 2")
-    qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: first reveal, then advance
+    qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: run, reveal, then advance
+    qtbot.keyClick(window, Qt.Key_Right)
+    assert player.revealed
     qtbot.keyClick(window, Qt.Key_Right)
     qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
     window.set_presenter(True)
     assert window.presenting and not window.findChild(object, "controlsDock").isVisible()
+    visible = {name for name, actions in window.control_actions.items() if actions and actions[-1].isVisible()}
+    assert visible == {"transport", "timeline"}  # what the step names (the default); no speed slider
     player.leaveButton.click()
     assert player.lesson is None and not window.presenting
     assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded
@@ -362,3 +370,41 @@ def test_the_inspector_shows_the_update_rule_and_this_steps_numbers(window, qtbo
     assert "update rule:" in text and "m̂ = m / (1 − β₁ᵗ)" in text
     row = window.histories[2].current
     assert f"{row['state']['m'][0]:.5g}" in text and "Hessian eigenvalues" in text
+
+
+def test_the_equation_panel_puts_this_steps_numbers_into_the_rule(window, qtbot):
+    window.runList.setCurrentRow(2)  # Adam
+    window.findChild(QAction, "equationAction").trigger()
+    assert window.equation_panel.isVisible()
+    for _ in range(2):
+        window.stepButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() == 2, timeout=10000)
+    window.redraw()
+    panel = window.equation_panel
+    assert [panel.parameterCombo.itemText(i) for i in range(panel.parameterCombo.count())] == ["x", "y"]
+    text = panel.text.toPlainText()
+    assert "step 2: x" in text and "m ← β₁·m + (1 − β₁)·g" in text and "m̂ = m / (1 − β₁ᵗ)" in text
+    row = window.histories[2].current
+    update = float(row["update"][0])
+    assert f"{update:.4g}".replace("-", "−") in text  # this step's Δθ for x, as the engine computed it
+    assert "(1 − 0.9^3)" in text  # t = 3 for the update taken from step 2
+    panel.parameterCombo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: "step 2: y" in panel.text.toPlainText())
+    assert f"{float(row['update'][1]):.4g}".replace("-", "−") in panel.text.toPlainText()
+
+
+def test_the_equation_panel_names_a_networks_weights(window, qtbot):
+    from gradsim.experiment import Experiment, RunConfig
+    experiment = Experiment(dataset="spoiler", model={"hidden": [], "loss": "sigmoid_mse"}, start=(0.5, 0.5, 0.0),
+                            runs=[RunConfig("momentum", {"lr": 1.0, "momentum": 0.9})]).validate()
+    window.load_experiment(experiment)
+    window.equation_panel.show()
+    qtbot.waitUntil(lambda: window.ready)
+    window.stepButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
+    window.redraw()
+    panel = window.equation_panel
+    assert [panel.parameterCombo.itemText(i) for i in range(3)] == ["layer 1 W[1,1]", "layer 1 W[2,1]", "layer 1 b[1]"]
+    panel.parameterCombo.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: "layer 1 b[1]" in panel.text.toPlainText())
+    assert "v ← α·v + (1 − τ)·g" in panel.text.toPlainText()

@@ -1,8 +1,9 @@
 """The lesson player: a dock beside the panels that walks a class through a lesson step by step.
 
-Each step loads its scene into the window, asks its question (if any) before the action, runs
-the action, then reveals the answer. Next/Previous, Page Down/Page Up and the arrow keys move
-between steps, so a presentation clicker works; "Replay" runs the step again.
+Each step loads its scene into the window. A step with a question waits: the class predicts,
+the next press of Next runs the action, and the answer is revealed when it ends (or at the next
+press). A step without a question runs at once. Next/Previous, Page Down/Page Up and the arrow
+keys move between steps, so a presentation clicker works; "Replay" runs the step again.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QHBoxLayout, QLabel, Q
 from ..lessons.schema import Lesson
 from ..lessons.scenes import scene_experiment
 
-PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot"}
+PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
+               "equation": "equationDock"}
 
 
 class LessonPlayer(QDockWidget):
@@ -24,6 +26,7 @@ class LessonPlayer(QDockWidget):
         self.lesson: Lesson | None = None
         self.index = 0
         self.revealed = False
+        self.waiting = False  # a question is asked and the action has not run yet
         body = QWidget()
         layout = QVBoxLayout(body)
         self.titleLabel = QLabel(objectName="lessonTitle")
@@ -69,8 +72,16 @@ class LessonPlayer(QDockWidget):
         self.show()
         self.play_current()
 
+    def current_step(self):
+        return self.lesson.steps[self.index] if self.lesson is not None else None
+
     def next(self) -> None:
         if self.lesson is None:
+            return
+        if self.waiting:  # the class has predicted: run the action
+            self.waiting = False
+            self.nextButton.setText("Next ▶")
+            self.window.play_when_ready()
             return
         if not self.revealed and self.lesson.steps[self.index].question is not None:
             self.reveal()  # a clicker press first shows the answer, then moves on
@@ -87,9 +98,11 @@ class LessonPlayer(QDockWidget):
     def leave(self) -> None:
         """Back to the free simulator, with the last scene still loaded."""
         self.lesson = None
+        self.waiting = False
+        self.nextButton.setText("Next ▶")
         self.hide()
         self.window.set_presenter(False)
-        self.window.show_panels(PANEL_NAMES)
+        self.window.show_panels([name for key, name in PANEL_NAMES.items() if key != "equation"])
 
     # --- one step ---------------------------------------------------------------------------------
     def play_current(self) -> None:
@@ -113,12 +126,23 @@ class LessonPlayer(QDockWidget):
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps) or step.question is not None)
         # keep the keyboard focus on a button, so a clicker's keys are never taken by an editor
         (self.nextButton if self.nextButton.isEnabled() else self.prevButton).setFocus()
-        self.window.show_panels([PANEL_NAMES[p] for p in step.scene.panels if p in PANEL_NAMES])
-        self.window.load_experiment(scene_experiment(step), play=step.action.get("kind") == "run")
+        self.window.show_panels([PANEL_NAMES[p] for p in step.scene.panels])
+        if self.window.presenting:
+            self.window.show_controls(step.scene.controls)
+        runs = step.action.get("kind") == "run"
+        self.waiting = runs and step.question is not None
+        self.nextButton.setText("Run ▶" if self.waiting else "Next ▶")
+        self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view)
+
+    def action_finished(self) -> None:
+        """The step's action ran to its end (however it was started): show the answer."""
+        self.waiting = False
+        self.nextButton.setText("Next ▶")
+        self.reveal()
 
     def reveal(self) -> None:
         step = self.lesson.steps[self.index]
-        if step.question is None or self.revealed:
+        if step.question is None or self.revealed or self.waiting:
             return
         self.revealed = True
         answer = step.question["answer"]

@@ -133,12 +133,14 @@ class TrajectoryPanel:
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
 
-    def set_surface(self, surface: Surface) -> None:
+    def set_surface(self, surface: Surface, view=None) -> None:
+        """Contours of `surface` over `view` (xmin, xmax, ymin, ymax; default: the surface's own)."""
         self.surface, self.problem = surface, None
         self.data_points.setData([], [])
         self.curve_line.setData([], [])
         self.widget.setTitle("Trajectory")
-        xs, ys, values = surface.grid(240, 240)
+        view = tuple(view or surface.view)
+        xs, ys, values = surface.grid(240, 240, view)
         finite = np.isfinite(values)
         low = values[finite].min() if finite.any() else 0.0
         # log-spaced bands: each band is a constant factor above the lowest value
@@ -146,7 +148,7 @@ class TrajectoryPanel:
         bands = np.floor(shifted * 4) / 4
         self.image.setImage(np.nan_to_num(bands.T, nan=np.nanmax(bands)), autoLevels=True)
         self.image.setColorMap(pg.colormap.get("viridis"))
-        xmin, xmax, ymin, ymax = surface.view
+        xmin, xmax, ymin, ymax = view
         self.image.setRect(pg.QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
         for kind, item in self.markers.items():
             points = [(p.x, p.y) for p in surface.stationary_points if p.kind == kind
@@ -154,8 +156,9 @@ class TrajectoryPanel:
             item.setData([p[0] for p in points], [p[1] for p in points])
         self.widget.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
 
-    def set_network(self, problem) -> None:
-        """Show a network's data; `set_boundary` then colours the plane by the model's output."""
+    def set_network(self, problem, view=None) -> None:
+        """Show a network's data over `view` (default: the data with a margin); `set_boundary`
+        then colours the plane by the model's output."""
         self.surface = None
         self.problem = problem
         X, y = problem.data.X, problem.data.y
@@ -166,6 +169,8 @@ class TrajectoryPanel:
         low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
         if problem.data.task == "regression":
             low[1], high[1] = float(min(y.min(), -1.5)), float(max(y.max(), 1.5))
+        if view is not None:
+            low, high = np.array([view[0], view[2]], dtype=float), np.array([view[1], view[3]], dtype=float)
         self.network_view = (low[0], high[0], low[1], high[1])
         self.xs, self.ys = np.linspace(low[0], high[0], 100), np.linspace(low[1], high[1], 100)
         palette = [pg.mkBrush(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")]

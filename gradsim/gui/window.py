@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QVBoxLayout, QWidget)
 
 from ..core import OPTIMIZERS, SCHEDULES, SURFACES, get_optimizer, get_surface
+from ..core.equations import explain
 from ..core.datasets import DATASETS, make_dataset
 from ..core.mlp import ACTIVATIONS, INITS, LOSSES
 from ..core.simulate import make_network
@@ -19,8 +20,10 @@ from ..core.stepper import resolve_clip
 from ..experiment import MAX_RUNS, Experiment, RunConfig
 from ..files import write_atomically
 from .editors import NumberEdit, make_editor
+from .equation_panel import EquationPanel, parameter_names
 from .export import export_plot, runs_csv, save_gif, widget_image
 from ..lessons import load_lessons
+from ..lessons.schema import CONTROLS
 from .history import RunHistory
 from .lesson_player import LessonPlayer
 from .panels import TimeSeriesPanel, TrajectoryPanel
@@ -47,6 +50,7 @@ class MainWindow(QMainWindow):
         self._play_when_ready = False
         self.surface = None  # the surface, or
         self.networks = []  # each run's network problem (runs may differ in loss or initialization)
+        self.view = None  # a lesson scene's window onto the trajectory panel (None: the problem's own)
         self._dirty = False
         self._font_scale = 1.0
 
@@ -55,6 +59,11 @@ class MainWindow(QMainWindow):
         self._build_transport()
         self.lesson_player = LessonPlayer(self)
         self.addDockWidget(Qt.RightDockWidgetArea, self.lesson_player)
+        self.equation_panel = EquationPanel(self)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.equation_panel)
+        self.equation_panel.hide()
+        self.equation_panel.parameterCombo.currentIndexChanged.connect(lambda _: self._update_inspector(self.shown_step()))
+        self.equation_panel.visibilityChanged.connect(lambda _: self._update_inspector(self.shown_step()))
         self.presenting = False
         self._build_actions()
 
@@ -269,30 +278,31 @@ class MainWindow(QMainWindow):
         self.stepButton.clicked.connect(self.step_forward)
         self.resetButton = QPushButton("⟲ Reset", objectName="resetButton")
         self.resetButton.clicked.connect(self.reset)
+        transport = []
         for button, name in ((self.playButton, "Play or pause"), (self.stepBackButton, "Step back"),
                              (self.stepButton, "Single step"), (self.resetButton, "Reset")):
             button.setAccessibleName(name)
-            bar.addWidget(button)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Speed "))
+            transport.append(bar.addWidget(button))
+        speed = [bar.addSeparator(), bar.addWidget(QLabel(" Speed "))]
         self.speedSlider = QSlider(Qt.Horizontal, objectName="speedSlider")
         self.speedSlider.setAccessibleName("Speed")
         self.speedSlider.setRange(0, SPEED_MAX)
         self.speedSlider.setValue(SPEED_MAX)
         self.speedSlider.setFixedWidth(140)
         self.speedSlider.valueChanged.connect(self._speed_changed)
-        bar.addWidget(self.speedSlider)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Step "))
+        speed.append(bar.addWidget(self.speedSlider))
+        timeline = [bar.addSeparator(), bar.addWidget(QLabel(" Step "))]
         self.timelineSlider = QSlider(Qt.Horizontal, objectName="timelineSlider")
         self.timelineSlider.setAccessibleName("Timeline")
         self.timelineSlider.setMinimumWidth(300)
         self.timelineSlider.valueChanged.connect(self._timeline_moved)
-        bar.addWidget(self.timelineSlider)
+        timeline.append(bar.addWidget(self.timelineSlider))
         self.stepLabel = QLabel("0", objectName="stepLabel")
         self.stepLabel.setAccessibleName("Current step")
         self.stepLabel.setMinimumWidth(80)
-        bar.addWidget(self.stepLabel)
+        timeline.append(bar.addWidget(self.stepLabel))
+        # what a lesson step may show of the bar in presenter mode (see show_controls)
+        self.control_actions = {"transport": transport, "speed": speed, "timeline": timeline, "editors": []}
         bar.addSeparator()
         self.statusLabel = QLabel("ready", objectName="statusLabel")
         self.statusLabel.setAccessibleName("Status")
@@ -336,6 +346,11 @@ class MainWindow(QMainWindow):
         self.darkAction = action("Dark theme", "", self.toggle_theme, "darkThemeAction")
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
+        equation = self.equation_panel.toggleViewAction()
+        equation.setText("Update rule with this step's numbers")
+        equation.setObjectName("equationAction")
+        equation.setShortcut(QKeySequence("Ctrl+E"))
+        view.addAction(equation)
         action("Play/pause", "Space", lambda: self.playButton.toggle(), "playAction")
         action("Step", "Right", lambda: self.lesson_player.next() if self.lesson_player.lesson else self.step_forward(),
                "stepAction")
@@ -458,7 +473,7 @@ class MainWindow(QMainWindow):
         self.selected_run = index
         run = self.experiment.runs[index]
         if self.network is not None and self.trajectory.problem is not self.network:
-            self.trajectory.set_network(self.network)  # this run has its own loss or initialization
+            self.trajectory.set_network(self.network, self.view)  # this run has its own loss or initialization
         self.optimizerCombo.blockSignals(True)
         self.optimizerCombo.setCurrentIndex(self.optimizerCombo.findData(run.optimizer))
         self.optimizerCombo.blockSignals(False)
@@ -475,6 +490,7 @@ class MainWindow(QMainWindow):
 
     # --- user changes -------------------------------------------------------------------------------
     def _problem_changed(self) -> None:
+        self.view = None  # a lesson's framing belongs to its own problem
         name = self.problemCombo.currentData()
         e = self.experiment
         if name == "csv":
@@ -639,7 +655,7 @@ class MainWindow(QMainWindow):
         if e.is_network:
             self.surface = None
             self.networks = [problem for problem, _ in e.run_problems()]
-            self.trajectory.set_network(self.network)
+            self.trajectory.set_network(self.network, self.view)
             layers = [f"layer {i + 1}" for i in range(self.network.mlp.n_layers)]
             self.loss_panel.set_runs(labels, colors)
             self.lr_panel.set_runs(labels, colors, layers)
@@ -649,7 +665,7 @@ class MainWindow(QMainWindow):
         else:
             surface = self.surface = get_surface(e.surface, e.surface_params)
             self.networks = []
-            self.trajectory.set_surface(surface)
+            self.trajectory.set_surface(surface, self.view)
             start = e.resolved_start()
             self.trajectory.set_start(*start)
             for editor, value in ((self.startX, start[0]), (self.startY, start[1])):
@@ -732,7 +748,7 @@ class MainWindow(QMainWindow):
         if "diverged" not in self.statusLabel.text():
             self._say("finished")
         if self.lesson_player.lesson is not None:
-            self.lesson_player.reveal()
+            self.lesson_player.action_finished()
 
     # --- drawing ---------------------------------------------------------------------------------
     def _redraw_if_dirty(self) -> None:
@@ -799,6 +815,7 @@ class MainWindow(QMainWindow):
         row = history.current if history.current is not None and history.last_step <= shown else \
             history.row(history.index_at(shown))
         run = self.experiment.runs[self.selected_run]
+        self._update_equation(history, row, run)
         if self.network is not None:
             self.inspector.setHtml("<br>".join(self._network_lines(run, row)))
             return
@@ -828,11 +845,39 @@ class MainWindow(QMainWindow):
             lines.append(f"<span style='color:#c00'>diverged at step {history.diverged_at}: {history.reason}</span>")
         self.inspector.setHtml("<br>".join(lines))
 
+    def _update_equation(self, history: RunHistory, row: dict, run) -> None:
+        """The selected run's update rule with the numbers of the step shown, for one parameter."""
+        panel = self.equation_panel
+        if not panel.isVisible():
+            return
+        network = self.network
+        panel.set_parameters(parameter_names(network.mlp if network is not None else None))
+        k, index = int(row["step"]), panel.index
+        title = f"{run.label}, step {k}: {panel.parameterCombo.currentText()}"
+        point = np.asarray(row["params"], dtype=float)
+        if not np.all(np.isfinite(point)) or not np.all(np.isfinite(np.asarray(row["update"], dtype=float))):
+            panel.show_message(title, "This run has diverged: there is no finite step to show.")
+            return
+        previous = None
+        if k > 0:
+            before = history.row(history.index_at(k - 1))
+            if int(before["step"]) != k - 1:
+                panel.show_message(title, "This part of a long run is kept thinned, without every step's "
+                                          "optimizer state: step back near the end, or reset, to see the numbers.")
+                return
+            previous = before["state"]
+        hessian = None
+        if get_optimizer(run.optimizer).needs_hessian:
+            with np.errstate(all="ignore"):
+                hessian = network.hessian(point, k) if network is not None else self.surface.hessian(point)
+        lines = explain(run.optimizer, run.hparams, row, previous, index, clip=self.experiment.clip, hessian=hessian)
+        panel.show_lines(title, lines)
+
     def _loss_slice_toggled(self, on: bool) -> None:
         if self.network is None or not self.histories:
             return
         if not on:
-            self.trajectory.set_network(self.network)
+            self.trajectory.set_network(self.network, self.view)
             self._dirty = True
             return
         self.playButton.setChecked(False)
@@ -894,13 +939,22 @@ class MainWindow(QMainWindow):
         self.load_experiment(experiment)
         return True
 
-    def load_experiment(self, experiment: Experiment, play: bool = False) -> None:
-        """Show `experiment` (checked already) from its start; `play` runs it as soon as it is ready."""
+    def load_experiment(self, experiment: Experiment, play: bool = False, view=None) -> None:
+        """Show `experiment` (checked already) from its start; `play` runs it as soon as it is ready;
+        `view` (xmin, xmax, ymin, ymax) frames the trajectory panel."""
         self.experiment = experiment
+        self.view = view
         self.selected_run = 0
         self._load_into_controls()
         self.reset()
         self._play_when_ready = play
+
+    def play_when_ready(self) -> None:
+        """Play now, or as soon as every run has reported its start."""
+        if self.ready:
+            self.playButton.setChecked(True)
+        else:
+            self._play_when_ready = True
 
     # --- lessons -----------------------------------------------------------------------------------
     def start_lesson(self, lesson) -> None:
@@ -909,16 +963,29 @@ class MainWindow(QMainWindow):
         self.lesson_player.nextButton.setFocus()
 
     def show_panels(self, names) -> None:
-        """Show only the named panels (a lesson step's choice)."""
+        """Show only the named panels (a lesson step's choice); "equationDock" is the update rule."""
         for panel in (self.trajectory, *self.time_panels):
             panel.widget.setVisible(panel.widget.objectName() in names)
+        self.equation_panel.setVisible("equationDock" in names)
+        if "equationDock" in names and self.lesson_player.isVisible():
+            self.splitDockWidget(self.lesson_player, self.equation_panel, Qt.Vertical)
+
+    def show_controls(self, names=CONTROLS) -> None:
+        """In presenter mode, only the named controls of the transport bar (and the run editors
+        for "editors"); outside it, all of them."""
+        names = set(CONTROLS if not self.presenting else names)
+        for name, actions in self.control_actions.items():
+            for act in actions:
+                act.setVisible(name in names)
+        self.findChild(QDockWidget, "controlsDock").setVisible("editors" in names)
 
     def set_presenter(self, on: bool) -> None:
         """Full screen, large text, only the lesson and the panels the step names."""
         if on == self.presenting:
             return
         self.presenting = on
-        self.findChild(QDockWidget, "controlsDock").setVisible(not on)
+        step = self.lesson_player.current_step()
+        self.show_controls(step.scene.controls if step is not None else ("transport", "timeline"))
         self.scale_fonts(1.6 if on else 1 / 1.6)
         if on:
             self.showFullScreen()

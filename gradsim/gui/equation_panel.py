@@ -1,0 +1,69 @@
+"""The equation panel: the selected run's update rule with this step's numbers put in.
+
+The lines come from the engine (`gradsim.core.equations.explain`); this dock only picks the
+parameter (x or y on a surface, one weight of a network) and lays the lines out large enough
+to read from the back of a lecture hall.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QTextBrowser, QVBoxLayout, QWidget
+
+
+def parameter_names(mlp=None) -> list[str]:
+    """x, y on a surface; "layer 1 W[1,2]" … "layer 2 b[1]" on a network, in the flat vector's order."""
+    if mlp is None:
+        return ["x", "y"]
+    names = []
+    for layer, (_, _, (fan_in, fan_out)) in enumerate(mlp.slices(), start=1):
+        names += [f"layer {layer} W[{i + 1},{j + 1}]" for i in range(fan_in) for j in range(fan_out)]
+        names += [f"layer {layer} b[{j + 1}]" for j in range(fan_out)]
+    return names
+
+
+class EquationPanel(QDockWidget):
+    def __init__(self, parent=None):
+        super().__init__("Update rule, this step", parent)
+        self.setObjectName("equationDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        form = QFormLayout()
+        self.parameterCombo = QComboBox(objectName="equationParameter")
+        self.parameterCombo.setAccessibleName("Parameter shown in the update rule")
+        form.addRow("Parameter", self.parameterCombo)
+        layout.addLayout(form)
+        self.text = QTextBrowser(objectName="equationText")
+        self.text.setAccessibleName("Update rule with this step's numbers")
+        layout.addWidget(self.text)
+        self.setWidget(body)
+        self.setMinimumWidth(380)
+        self._names: list[str] = []
+
+    @property
+    def index(self) -> int:
+        return max(0, self.parameterCombo.currentIndex())
+
+    def set_parameters(self, names: list[str]) -> None:
+        if names == self._names:
+            return
+        keep = self.index if self.index < len(names) else 0
+        self._names = names
+        self.parameterCombo.blockSignals(True)
+        self.parameterCombo.clear()
+        self.parameterCombo.addItems(names)
+        self.parameterCombo.setCurrentIndex(keep)
+        self.parameterCombo.blockSignals(False)
+
+    def show_lines(self, title: str, lines, note: str = "") -> None:
+        rows = []
+        for line in lines:
+            numbers = html.escape(line.numbers) if line.numbers is not None else "…"
+            rows.append(f"<tr><td style='padding-right:12px'><i>{html.escape(line.rule)}</i></td></tr>"
+                        f"<tr><td style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
+                        f"{numbers} = <b>{f'{line.value:.4g}'.replace('-', '−')}</b></td></tr>")
+        extra = f"<p style='color:#a00'>{html.escape(note)}</p>" if note else ""
+        self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><table>{''.join(rows)}</table>{extra}")
+
+    def show_message(self, title: str, message: str) -> None:
+        self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><p>{html.escape(message)}</p>")
