@@ -70,7 +70,7 @@ def test_the_screen_shows_four_significant_digits_and_the_sign_in_parentheses():
     # the previous m is negative, this g positive: m = 0.9·(−24.66) + (1 − 0.9)·56.29
     assert re.fullmatch(r"0\.9·\(−[\d.]+\) \+ \(1 − 0\.9\)·[\d.]+", m_line.numbers), m_line.numbers
     assert all(len(number.replace(".", "").lstrip("0")) <= 4 for number in re.findall(r"[\d.]+", m_line.numbers))
-    assert [line.name for line in lines] == ["m", "v", "m̂", "v̂", "Δθ", "θ"]
+    assert [line.name for line in lines] == ["m", "v", "m′", "v′", "Δθ", "θ"]
 
 
 def test_clipping_is_shown_and_the_rule_uses_the_clipped_gradient():

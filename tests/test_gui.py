@@ -383,7 +383,7 @@ def test_the_equation_panel_puts_this_steps_numbers_into_the_rule(window, qtbot)
     panel = window.equation_panel
     assert [panel.parameterCombo.itemText(i) for i in range(panel.parameterCombo.count())] == ["x", "y"]
     text = panel.text.toPlainText()
-    assert "step 2: x" in text and "m ← β₁·m + (1 − β₁)·g" in text and "m̂ = m / (1 − β₁ᵗ)" in text
+    assert "step 2: x" in text and "m ← β₁·m + (1 − β₁)·g" in text and "m′ = m / (1 − β₁ᵗ)" in text
     row = window.histories[2].current
     update = float(row["update"][0])
     assert f"{update:.4g}".replace("-", "−") in text  # this step's Δθ for x, as the engine computed it

@@ -132,9 +132,11 @@ def _adam(n, v, lines, decoupled: bool = False):
     if v.get("bias_correction", True):
         v["m_hat"] = v["new_m"] / (1.0 - v["beta1"] ** v["t"])
         v["v_hat"] = v[second] / (1.0 - v["beta2"] ** v["t"])
-        lines.append(n.line("m̂ = m / (1 − β₁ᵗ)", "m̂", "{new_m} / (1 − {beta1}^{t})", v["m_hat"]))
-        lines.append(n.line("v̂ = v / (1 − β₂ᵗ)", "v̂", "{" + second + "} / (1 − {beta2}^{t})", v["v_hat"]))
-        step, rule = "−{lr}·{m_hat} / (√({v_hat}) + {eps})", "Δθ = −η·m̂ / (√v̂ + ε)"
+        # m′ and v′ are the paper's m̂ and v̂: combining hats misrender in some fonts, primes never do
+        lines.append(n.line("m′ = m / (1 − β₁ᵗ)   (bias-corrected)", "m′", "{new_m} / (1 − {beta1}^{t})", v["m_hat"]))
+        lines.append(n.line("v′ = v / (1 − β₂ᵗ)   (bias-corrected)", "v′", "{" + second + "} / (1 − {beta2}^{t})",
+                            v["v_hat"]))
+        step, rule = "−{lr}·{m_hat} / (√({v_hat}) + {eps})", "Δθ = −η·m′ / (√v′ + ε)"
     else:
         step, rule = "−{lr}·{new_m} / (√({" + second + "}) + {eps})", "Δθ = −η·m / (√v + ε)   (no bias correction)"
     if decoupled and v["weight_decay"]:

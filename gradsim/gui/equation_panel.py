@@ -59,7 +59,7 @@ class EquationPanel(QDockWidget):
         rows = []
         for line in lines:
             numbers = html.escape(line.numbers) if line.numbers is not None else "…"
-            rows.append(f"<tr><td style='padding-right:12px'><i>{html.escape(line.rule)}</i></td></tr>"
+            rows.append(f"<tr><td style='color:#555'>{html.escape(line.rule)}</td></tr>"
                         f"<tr><td style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
                         f"{numbers} = <b>{f'{line.value:.4g}'.replace('-', '−')}</b></td></tr>")
         extra = f"<p style='color:#a00'>{html.escape(note)}</p>" if note else ""

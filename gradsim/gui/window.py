@@ -98,14 +98,27 @@ class MainWindow(QMainWindow):
         self.lr_panel = TimeSeriesPanel("lrPlot", "Effective learning rate (x solid, y dashed)", "rate", ("x", "y"))
         self.grad_panel = TimeSeriesPanel("gradNormPlot", "Gradient norm", "‖g‖")
         self.time_panels = (self.loss_panel, self.lr_panel, self.grad_panel)
-        grid = QGridLayout()
-        grid.addWidget(self.trajectory.widget, 0, 0)
-        grid.addWidget(self.loss_panel.widget, 0, 1)
-        grid.addWidget(self.lr_panel.widget, 1, 0)
-        grid.addWidget(self.grad_panel.widget, 1, 1)
+        self.panel_grid = QGridLayout()
         central = QWidget()
-        central.setLayout(grid)
+        central.setLayout(self.panel_grid)
         self.setCentralWidget(central)
+        self._arrange_panels([p.widget for p in (self.trajectory, *self.time_panels)])
+
+    def _arrange_panels(self, shown) -> None:
+        """Lay out the shown plots without holes: 2×2 for four; for three, the first one tall on
+        the left and the others stacked on the right; side by side for two."""
+        grid = self.panel_grid
+        for panel in (self.trajectory, *self.time_panels):
+            grid.removeWidget(panel.widget)
+            panel.widget.setVisible(panel.widget in shown)
+        places = {1: [(0, 0, 2, 2)], 2: [(0, 0, 2, 1), (0, 1, 2, 1)],
+                  3: [(0, 0, 2, 1), (0, 1, 1, 1), (1, 1, 1, 1)],
+                  4: [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]}.get(len(shown), [])
+        for widget, place in zip(shown, places):
+            grid.addWidget(widget, *place)
+        for i in range(2):
+            grid.setColumnStretch(i, 1 if len(shown) > 1 or i == 0 else 0)
+            grid.setRowStretch(i, 1)
 
     def _build_controls(self) -> None:
         panel = QWidget()
@@ -964,8 +977,8 @@ class MainWindow(QMainWindow):
 
     def show_panels(self, names) -> None:
         """Show only the named panels (a lesson step's choice); "equationDock" is the update rule."""
-        for panel in (self.trajectory, *self.time_panels):
-            panel.widget.setVisible(panel.widget.objectName() in names)
+        self._arrange_panels([panel.widget for panel in (self.trajectory, *self.time_panels)
+                              if panel.widget.objectName() in names])
         self.equation_panel.setVisible("equationDock" in names)
         if "equationDock" in names and self.lesson_player.isVisible():
             self.splitDockWidget(self.lesson_player, self.equation_panel, Qt.Vertical)
@@ -987,6 +1000,8 @@ class MainWindow(QMainWindow):
         step = self.lesson_player.current_step()
         self.show_controls(step.scene.controls if step is not None else ("transport", "timeline"))
         self.scale_fonts(1.6 if on else 1 / 1.6)
+        # projected text needs room: the lesson may take up to two fifths of the screen
+        self.lesson_player.setMaximumWidth(max(520, int(0.4 * self.screen().size().width())) if on else 520)
         if on:
             self.showFullScreen()
         else:
