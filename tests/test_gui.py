@@ -408,3 +408,19 @@ def test_the_equation_panel_names_a_networks_weights(window, qtbot):
     panel.parameterCombo.setCurrentIndex(2)
     qtbot.waitUntil(lambda: "layer 1 b[1]" in panel.text.toPlainText())
     assert "v ← α·v + (1 − τ)·g" in panel.text.toPlainText()
+
+
+def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
+    from gradsim.gui.lesson_browser import LessonBrowser
+    from gradsim.lessons import load_lessons
+    browser = LessonBrowser(load_lessons(), window)
+    qtbot.addWidget(browser)
+    titles = [browser.list.item(i).text() for i in range(browser.list.count())]
+    assert len(titles) == 19 and titles[18] == "19. Backprop fails to separate where the perceptron succeeds"
+    browser.list.setCurrentRow(18)
+    details = browser.details.toPlainText()
+    assert "M. L. Brady, R. Raghavan, J. Slawny" in details and "5 steps, 2 questions" in details
+    window.start_lesson(browser.chosen())
+    assert window.lesson_player.lesson.path.stem == "19_spoiler"
+    qtbot.waitUntil(lambda: window.ready)
+    assert window.experiment.start == (0.5, 0.5, 0.0) and window.network.mlp.loss == "sigmoid_mse"

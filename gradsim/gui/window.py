@@ -25,6 +25,7 @@ from .export import export_plot, runs_csv, save_gif, widget_image
 from ..lessons import load_lessons
 from ..lessons.schema import CONTROLS
 from .history import RunHistory
+from .lesson_browser import LessonBrowser
 from .lesson_player import LessonPlayer
 from .panels import TimeSeriesPanel, TrajectoryPanel
 from .worker import SimulationWorker
@@ -344,6 +345,8 @@ class MainWindow(QMainWindow):
         export.addAction(action("Trajectory as animated GIF…", "", self.export_gif_dialog, "exportGifAction"))
         lessons = self.menuBar().addMenu("&Lessons")
         lessons.setObjectName("lessonsMenu")
+        lessons.addAction(action("&Browse lessons…", "Ctrl+L", self.browse_lessons, "browseLessonsAction"))
+        lessons.addSeparator()
         for lesson in load_lessons():
             act = QAction(lesson.title, self)
             act.setToolTip(lesson.goal)
@@ -970,6 +973,11 @@ class MainWindow(QMainWindow):
             self._play_when_ready = True
 
     # --- lessons -----------------------------------------------------------------------------------
+    def browse_lessons(self) -> None:
+        browser = LessonBrowser(load_lessons(), self)
+        if browser.exec() and browser.chosen() is not None:
+            self.start_lesson(browser.chosen())
+
     def start_lesson(self, lesson) -> None:
         self.lesson_player.start(lesson)
         # A clicker sends Page Down/Up and arrows: keep them away from editors that would use them.
