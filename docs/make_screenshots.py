@@ -51,11 +51,18 @@ def main() -> None:
     print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
 
     from gradsim.lessons import load_lessons
-    lesson = next(item for item in load_lessons() if item.path.stem == "02_learning_rate")
+    lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
     window.start_lesson(lesson)
-    window.lesson_player.choices.button(3).setChecked(True)
     window.set_presenter(True)
-    wait_until(lambda: window.lesson_player.revealed)
+    player = window.lesson_player
+    wait_until(lambda: window.ready)
+    player.next()  # step 1 asks first; this press runs it
+    wait_until(lambda: player.revealed)
+    player.next()  # step 2: Adam with and without bias correction
+    wait_until(lambda: window.ready and player.index == 1)
+    player.choices.button(1).setChecked(True)  # the class's prediction
+    player.next()  # the clicker runs the action; the answer follows at its end
+    wait_until(lambda: player.revealed)
     wait_until(lambda: False, timeout=0.5)
     window.redraw()
     window.grab().save(str(HERE / "presenter.png"))
