@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="dataset option, e.g. n=500, noise=0.2, test_fraction=0.2, path=FILE.csv; repeatable")
     net.add_argument("--hidden", default="16", metavar="N,N,...", help="hidden layer sizes (default 16; 0 for none)")
     net.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
-    net.add_argument("--loss", default=None, help="bce, mse or ce (default: bce, ce for 3+ classes, mse for regression)")
+    net.add_argument("--loss", default=None, help="bce, sigmoid_mse, perceptron, mse or ce (default: bce, ce for 3+ classes, mse for regression)")
     net.add_argument("--init", default="xavier", help="initialization (default xavier)")
     net.add_argument("--init-std", default="0.1", metavar="S", help="std of the 'normal' initialization")
     net.add_argument("--batch-size", metavar="M", help="mini-batch size (default: all data; 1 is online SGD)")
