@@ -43,6 +43,14 @@ def test_every_claim_of_the_lesson_holds(path):
     ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
      'scene = { problem = "saddle", strat = [0, 1], runs = [{ name = "a", optimizer = "sgd" }] }',
      r"steps\[1\]\.scene: unknown field\(s\) strat"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd" }] }\n'
+     'action = { kind = "run_until", steps = 50, until = { run = "b", loss_below = 1 } }',
+     r"steps\[1\]\.action\.until: must be \{ run = <a run of the scene>, loss_below = v \}"),
+    ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+     'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd" }] }\n'
+     'action = { kind = "run_until", steps = 50, until = { run = "a", accuracy_at_least = 1 } }',
+     r"steps\[1\]\.action\.until: accuracy_at_least is for a network scene"),
     ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\nscene = { problem = "rosenbrok", runs = [] }',
      r"steps\[1\]\.scene\.problem: unknown surface 'rosenbrok'; did you mean 'rosenbrock'"),
     ('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
@@ -77,3 +85,21 @@ def test_the_spoiler_lessons_example_line_separates_the_four_points():
     data = make_dataset("spoiler", {"t": 10.0})
     logits = data.X @ np.array([2.0, -0.1]) + 0.5
     assert np.array_equal(logits > 0, data.y == 1)
+
+
+def test_run_until_stops_every_run_where_the_condition_first_holds(tmp_path):
+    from gradsim.lessons.runner import play_step
+    from gradsim.lessons.scenes import scene_experiment
+    path = tmp_path / "until.toml"
+    path.write_text('title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+                    'scene = { problem = "quadratic", start = [2.0, 1.0], runs = [\n'
+                    '  { name = "fast", optimizer = "sgd", hparams = { lr = 0.09 } },\n'
+                    '  { name = "slow", optimizer = "sgd", hparams = { lr = 0.01 } }] }\n'
+                    'action = { kind = "run_until", steps = 1000, until = { run = "fast", loss_below = 1e-4 } }\n'
+                    'claims = [{ kind = "loss_below", run = "fast", value = 1e-4 }]\n')
+    step = load_lesson(path).steps[0]
+    traces = play_step(step)
+    fast, slow = traces["fast"].loss, traces["slow"].loss
+    assert len(fast) == len(slow) < 1000
+    assert fast[-1] < 1e-4 and fast[-2] >= 1e-4  # stopped at the first step below, not later
+    assert scene_experiment(step).max_steps == len(fast) - 1  # the app plays exactly as far

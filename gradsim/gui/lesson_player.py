@@ -129,7 +129,7 @@ class LessonPlayer(QDockWidget):
         self.window.show_panels([PANEL_NAMES[p] for p in step.scene.panels])
         if self.window.presenting:
             self.window.show_controls(step.scene.controls)
-        runs = step.action.get("kind") == "run"
+        runs = step.action.get("kind") in ("run", "run_until")
         self.waiting = runs and step.question is not None
         self.nextButton.setText("Run ▶" if self.waiting else "Next ▶")
         self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view)

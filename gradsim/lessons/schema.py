@@ -9,7 +9,8 @@
     # or a network: dataset = "moons", dataset_params, model = {hidden, activation, loss, init},
     # batch_size, start = [the initial weights]; a run may set its own batch_size and model
     # (activation, loss, init, init_std).
-    action = {kind = "run", steps = 50}          # or {kind = "wait"}
+    action = {kind = "run", steps = 50}          # or {kind = "wait"}, or
+    action = {kind = "run_until", steps = 5000, until = {run = "gd", loss_below = 1e-6}}
     question = {prompt = "...", choices = [...], answer = 0}   # optional, asked before the action
     claims = [{kind = "diverges_before", run = "gd", step = 200}, ...]
 """
@@ -123,11 +124,22 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
         scene = _scene(raw.get("scene"), f"{where}.scene", fail)
         run_names = {run.name for run in scene.runs}
         action = raw.get("action", {"kind": "wait"})
-        if action.get("kind") == "run":
+        if action.get("kind") in ("run", "run_until"):
             if not isinstance(action.get("steps"), int) or not 1 <= action["steps"] <= 100_000:
-                fail(f"{where}.action.steps", "must be a whole number from 1 to 100000")
+                fail(f"{where}.action.steps", "must be a whole number from 1 to 100000 (the limit)")
+            until = action.get("until")
+            if action["kind"] == "run_until":
+                if (not isinstance(until, dict) or until.get("run") not in run_names or len(until) != 2
+                        or not set(until) - {"run"} <= {"loss_below", "accuracy_at_least"}
+                        or not all(isinstance(v, (int, float)) for k, v in until.items() if k != "run")):
+                    fail(f"{where}.action.until", "must be { run = <a run of the scene>, loss_below = v } "
+                                                  "or { run = ..., accuracy_at_least = v }")
+                if "accuracy_at_least" in until and scene.dataset is None:
+                    fail(f"{where}.action.until", "accuracy_at_least is for a network scene")
+            elif until is not None:
+                fail(f"{where}.action.until", "belongs to kind = 'run_until'")
         elif action.get("kind") != "wait":
-            fail(f"{where}.action.kind", "must be 'run' or 'wait'")
+            fail(f"{where}.action.kind", "must be 'run', 'run_until' or 'wait'")
         question = raw.get("question")
         if question is not None:
             choices = question.get("choices")
