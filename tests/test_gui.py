@@ -93,11 +93,13 @@ def test_changing_a_hyperparameter_while_playing_keeps_the_run(window, qtbot):
     qtbot.mouseClick(window.playButton, Qt.LeftButton)
     qtbot.waitUntil(lambda: window.histories[2].last_step > 100, timeout=20000)
     window.findChild(object, "hp_lr").setValue(0.01)
-    before = window.histories[2].last_step
-    qtbot.waitUntil(lambda: window.histories[2].last_step > before + 200, timeout=20000)
+    # Chunks stepped before the child process read the change may still arrive: wait for the new rate.
+    qtbot.waitUntil(lambda: window.histories[2].get("lr")[-1] == 0.01, timeout=20000)
     qtbot.mouseClick(window.playButton, Qt.LeftButton)
     rates = window.histories[2].get("lr")
     assert rates[0] == 0.05 and rates[-1] == 0.01  # one run, no restart: the new rate from the next step
+    changed = int(np.argmax(rates == 0.01))
+    assert np.all(rates[:changed] == 0.05) and np.all(rates[changed:] == 0.01)
     assert window.histories[2].get("step")[0] == 0
     assert window.experiment.runs[2].hparams["lr"] == 0.01
 
