@@ -130,6 +130,7 @@ class TrajectoryPanel:
         self.curve_line = self.widget.plot([], [], pen=pg.mkPen("k", width=3))
         self.surface: Surface | None = None
         self.problem = None
+        self.point_size = 7.0  # of a network's data points; larger in presenter mode
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
 
@@ -175,10 +176,10 @@ class TrajectoryPanel:
         self.xs, self.ys = np.linspace(low[0], high[0], 100), np.linspace(low[1], high[1], 100)
         palette = [pg.mkBrush(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")]
         if problem.data.task == "classification":
-            self.data_points.setData(X[:, 0], X[:, 1], brush=[palette[int(c) % 5] for c in y], size=7,
+            self.data_points.setData(X[:, 0], X[:, 1], brush=[palette[int(c) % 5] for c in y], size=self.point_size,
                                      pen=pg.mkPen("w", width=0.8))
         else:
-            self.data_points.setData(X[:, 0], y[:, 0], brush=palette[0], size=6, pen=pg.mkPen("w", width=0.8))
+            self.data_points.setData(X[:, 0], y[:, 0], brush=palette[0], size=self.point_size, pen=pg.mkPen("w", width=0.8))
         self.image.setImage(np.zeros((2, 2)))
         self.image.setRect(pg.QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1]))
         self.widget.setTitle("Decision boundary (selected run)" if problem.data.task == "classification"

@@ -1028,11 +1028,17 @@ class MainWindow(QMainWindow):
             for axis in ("left", "bottom"):
                 widget.getPlotItem().getAxis(axis).setStyle(tickFont=font)
         for panel in self.time_panels:
+            legend = panel.widget.getPlotItem().legend
+            legend.opts["labelTextSize"] = f"{8 * self._font_scale:.0f}pt"  # for the labels made from now on
+            for _, label in legend.items:
+                label.setText(label.text, size=legend.opts["labelTextSize"])
             for curves in panel.curves:
                 for curve in curves:
                     pen = curve.opts["pen"]
                     pen.setWidthF(2 * self._font_scale)
                     curve.setPen(pen)
+        self.trajectory.point_size = 7 * self._font_scale  # a network's data, seen from the back row
+        self.trajectory.data_points.setSize(self.trajectory.point_size)
         for path in self.trajectory.paths:
             pen = path.opts["pen"]
             pen.setWidthF(2 * self._font_scale)
