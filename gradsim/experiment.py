@@ -22,6 +22,13 @@ FORMAT = "gradsim-experiment"
 VERSION = 1
 MAX_RUNS = 8
 RUN_MODEL_KEYS = ("activation", "loss", "init", "init_std")  # what one run may change of the network
+
+
+def check_run_model(model: dict) -> None:
+    """A run's own network settings may only be those of RUN_MODEL_KEYS; raises ValueError."""
+    extra = set(model) - set(RUN_MODEL_KEYS)
+    if extra:
+        raise ValueError(f"a run may set {', '.join(RUN_MODEL_KEYS)}; not {', '.join(sorted(extra))}")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -69,9 +76,7 @@ class Experiment:
         if not self.is_network:
             return get_surface(self.surface, self.surface_params), self.resolved_start()
         own = run.model if run is not None else {}
-        if set(own) - set(RUN_MODEL_KEYS):
-            raise ValueError(f"a run's model may set {', '.join(RUN_MODEL_KEYS)}; "
-                             f"not {', '.join(sorted(set(own) - set(RUN_MODEL_KEYS)))}")
+        check_run_model(own)
         batch_size = run.batch_size if run is not None and run.batch_size else self.batch_size
         problem, theta0, _ = make_network(self.dataset, self.dataset_params, {**self.model, **own},
                                           batch_size, self.seed)

@@ -39,9 +39,7 @@ class _Numbers:
         return self.text(self.values[key])
 
     def text(self, x: float) -> str:
-        if isinstance(x, (bool, np.bool_)):
-            return str(int(x))
-        if isinstance(x, (int, np.integer)):
+        if isinstance(x, (bool, np.bool_, int, np.integer)):  # a step count or a switch
             return str(int(x))
         x = float(x)
         if x == 0:
@@ -172,7 +170,6 @@ def _rprop(n, v, lines):
         v["old_step_size"], v["old_prev_grad"] = v["lr"], 0.0
     agreement = float(np.sign(v["g"] * v["old_prev_grad"]))
     v["factor"] = {1.0: v["eta_plus"], -1.0: v["eta_minus"]}.get(agreement, 1.0)
-    v["agreement"] = agreement
     lines.append(n.line("s = sign(g·g_prev)", "s", "sign({g}·{old_prev_grad})", agreement))
     factor_rule = {1.0: "η⁺ (same sign)", -1.0: "η⁻ (the sign flipped)"}.get(agreement, "1 (a zero)")
     lines.append(n.line(f"Δ ← min(max(f·Δ, Δmin), Δmax),  f = {factor_rule}", "Δ",
@@ -237,10 +234,9 @@ def explain(optimizer: str, hparams: dict, row: dict, previous_state: dict | Non
     grad = clip_gradient(raw, clip) if clip else raw
     if previous_state is None:
         previous_state = spec.init(theta, hp)
-    values = {key: value for key, value in hp.items()}
+    values = dict(hp)
     values.update(theta=theta[index], g=grad[index], g_in=grad[index], lr=float(row["lr"]), t=int(row["step"]) + 1,
-                  delta=float(np.asarray(row["update"])[index]), rate=float(np.asarray(row["lr_eff"])[index]),
-                  dim=len(theta))
+                  delta=float(np.asarray(row["update"])[index]), dim=len(theta))
     for name, value in previous_state.items():
         values[f"old_{name}"] = float(np.asarray(value)[index])
     for name, value in row["state"].items():

@@ -55,15 +55,14 @@ class EquationPanel(QDockWidget):
         self.parameterCombo.setCurrentIndex(keep)
         self.parameterCombo.blockSignals(False)
 
-    def show_lines(self, title: str, lines, note: str = "") -> None:
+    def show_lines(self, title: str, lines) -> None:
         rows = []
         for line in lines:
             numbers = html.escape(line.numbers) if line.numbers is not None else "…"
             rows.append(f"<tr><td style='color:#555'>{html.escape(line.rule)}</td></tr>"
                         f"<tr><td style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
                         f"{numbers} = <b>{f'{line.value:.4g}'.replace('-', '−')}</b></td></tr>")
-        extra = f"<p style='color:#a00'>{html.escape(note)}</p>" if note else ""
-        self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><table>{''.join(rows)}</table>{extra}")
+        self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><table>{''.join(rows)}</table>")
 
     def show_message(self, title: str, message: str) -> None:
         self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><p>{html.escape(message)}</p>")

@@ -79,11 +79,10 @@ class LessonPlayer(QDockWidget):
         if self.lesson is None:
             return
         if self.waiting:  # the class has predicted: run the action
-            self.waiting = False
-            self.nextButton.setText("Next ▶")
+            self._set_waiting(False)
             self.window.play_when_ready()
             return
-        if not self.revealed and self.lesson.steps[self.index].question is not None:
+        if not self.revealed and self.current_step().question is not None:
             self.reveal()  # a clicker press first shows the answer, then moves on
             return
         if self.index + 1 < len(self.lesson.steps):
@@ -98,8 +97,7 @@ class LessonPlayer(QDockWidget):
     def leave(self) -> None:
         """Back to the free simulator, with the last scene still loaded."""
         self.lesson = None
-        self.waiting = False
-        self.nextButton.setText("Next ▶")
+        self._set_waiting(False)
         self.hide()
         self.window.set_presenter(False)
         self.window.show_panels([name for key, name in PANEL_NAMES.items() if key != "equation"])
@@ -130,15 +128,18 @@ class LessonPlayer(QDockWidget):
         if self.window.presenting:
             self.window.show_controls(step.scene.controls)
         runs = step.action.get("kind") in ("run", "run_until")
-        self.waiting = runs and step.question is not None
-        self.nextButton.setText("Run ▶" if self.waiting else "Next ▶")
+        self._set_waiting(runs and step.question is not None)
         self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view)
 
     def action_finished(self) -> None:
         """The step's action ran to its end (however it was started): show the answer."""
-        self.waiting = False
-        self.nextButton.setText("Next ▶")
+        self._set_waiting(False)
         self.reveal()
+
+    def _set_waiting(self, waiting: bool) -> None:
+        """Whether the step's question is asked and its action not yet run ("Run ▶" on the button)."""
+        self.waiting = waiting
+        self.nextButton.setText("Run ▶" if waiting else "Next ▶")
 
     def reveal(self) -> None:
         step = self.lesson.steps[self.index]

@@ -23,7 +23,7 @@ from .editors import NumberEdit, make_editor
 from .equation_panel import EquationPanel, parameter_names
 from .export import export_plot, runs_csv, save_gif, widget_image
 from ..lessons import load_lessons
-from ..lessons.schema import CONTROLS
+from ..lessons.schema import CONTROLS, Scene
 from .history import RunHistory
 from .lesson_browser import LessonBrowser
 from .lesson_player import LessonPlayer
@@ -1006,7 +1006,7 @@ class MainWindow(QMainWindow):
             return
         self.presenting = on
         step = self.lesson_player.current_step()
-        self.show_controls(step.scene.controls if step is not None else ("transport", "timeline"))
+        self.show_controls(step.scene.controls if step is not None else Scene.controls)
         self.scale_fonts(1.6 if on else 1 / 1.6)
         # projected text needs room: the lesson may take up to two fifths of the screen
         self.lesson_player.setMaximumWidth(max(520, int(0.4 * self.screen().size().width())) if on else 520)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..core.optimizers import get_optimizer
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
-from ..experiment import RUN_MODEL_KEYS
+from ..experiment import check_run_model
 from ..paths import resource_path
 from .claims import CLAIMS
 
@@ -216,10 +216,8 @@ def _scene(raw, where: str, fail) -> Scene:
         if model:
             if dataset is None or not isinstance(model, dict):
                 fail(f"{where}.runs[{k}].model", "is a table of network settings, for a network scene")
-            if set(model) - set(RUN_MODEL_KEYS):
-                fail(f"{where}.runs[{k}].model", f"a run may set {', '.join(RUN_MODEL_KEYS)}; "
-                                                 f"not {', '.join(sorted(set(model) - set(RUN_MODEL_KEYS)))}")
             try:
+                check_run_model(model)
                 own = make_network(dataset, raw.get("dataset_params", {}), {**raw.get("model", {}), **model},
                                    batch_size or raw.get("batch_size"), seed)[0]
             except ValueError as error:
