@@ -1,0 +1,101 @@
+"""What theory predicts for gradient descent and the heavy ball on a quadratic, from the Hessian.
+
+On f(θ) = ½ θᵀHθ the error along each eigen-direction of H (eigenvalue λ) evolves on its own:
+gradient descent multiplies it by (1 − ηλ) every step, so it converges when |1 − ηλ| < 1 for
+every λ, i.e. η < 2/λmax, and the slowest direction sets the pace max|1 − ηλᵢ|, smallest at
+η = 2/(λmin + λmax). The heavy ball (PyTorch's momentum: v ← βv + g, θ ← θ − ηv) follows
+θₖ₊₁ = θₖ − ηHθₖ + β(θₖ − θₖ₋₁); along λ its two modes are the roots of z² − (1 + β − ηλ)z + β,
+and its rate is the larger root's modulus. With η = 4/(√λmax + √λmin)² and
+β = ((√κ − 1)/(√κ + 1))² (κ = λmax/λmin) every direction contracts by (√κ − 1)/(√κ + 1)
+(Polyak 1964; Goh, "Why momentum really works", Distill 2017).
+
+Rates here are per step and apply to the distance from the minimum; the loss, quadratic in the
+distance, contracts by the square. Pure NumPy.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def hessian_eigen(problem, point) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (ascending) and eigenvectors (columns) of the problem's Hessian at `point`."""
+    with np.errstate(all="ignore"):
+        hessian = np.asarray(problem.hessian(np.asarray(point, dtype=float)), dtype=float)
+    if not np.all(np.isfinite(hessian)):
+        raise ValueError("the Hessian is not finite at this point")
+    return np.linalg.eigh(0.5 * (hessian + hessian.T))
+
+
+def gd_factors(lr: float, eigenvalues) -> np.ndarray:
+    """|1 − ηλ| for each eigenvalue: gradient descent's contraction of each eigen-direction per step."""
+    return np.abs(1.0 - lr * np.asarray(eigenvalues, dtype=float))
+
+
+def gd_rate(lr: float, eigenvalues) -> float:
+    """Gradient descent's per-step contraction of the distance to the minimum: max|1 − ηλᵢ|."""
+    return float(gd_factors(lr, eigenvalues).max())
+
+
+def heavy_ball_factors(lr: float, momentum: float, eigenvalues) -> np.ndarray:
+    """For each eigenvalue, the larger modulus of the roots of z² − (1 + β − ηλ)z + β."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    trace = 1.0 + momentum - lr * lam
+    disc = (trace * trace - 4.0 * momentum).astype(complex)
+    roots = np.stack([(trace + np.sqrt(disc)) / 2, (trace - np.sqrt(disc)) / 2])
+    return np.abs(roots).max(axis=0)
+
+
+def heavy_ball_rate(lr: float, momentum: float, eigenvalues) -> float:
+    """The heavy ball's per-step contraction of the distance to the minimum (its spectral radius)."""
+    return float(heavy_ball_factors(lr, momentum, eigenvalues).max())
+
+
+def lr_marks(eigenvalues) -> dict[str, float]:
+    """The three rates worth marking on a learning-rate axis (positive curvature only)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    lo, hi = float(lam.min()), float(lam.max())
+    if lo <= 0:
+        raise ValueError("the marks need a positive-definite Hessian (a minimum)")
+    return {"1/λmax": 1.0 / hi, "2/(λmin+λmax)": 2.0 / (lo + hi), "2/λmax": 2.0 / hi}
+
+
+def optimal_heavy_ball(eigenvalues) -> tuple[float, float, float]:
+    """(η, β, rate) of the best heavy ball on a quadratic with these eigenvalues."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    lo, hi = float(lam.min()), float(lam.max())
+    if lo <= 0:
+        raise ValueError("the optimal heavy ball needs a positive-definite Hessian (a minimum)")
+    root_kappa = math.sqrt(hi / lo)
+    rate = (root_kappa - 1) / (root_kappa + 1)
+    return 4.0 / (math.sqrt(hi) + math.sqrt(lo)) ** 2, rate * rate, rate
+
+
+def critical_momentum(lr: float, eigenvalue: float) -> float:
+    """The smallest β at which the heavy ball stops overshooting along λ: (1 − √(ηλ))²
+    (below it both roots are real, above it they are complex and the error oscillates)."""
+    return (1.0 - math.sqrt(lr * eigenvalue)) ** 2
+
+
+def steps_to_tolerance(rate: float, initial_gap: float, tol: float) -> float:
+    """Steps until the loss gap, contracting by rate² per step, falls to `tol` (inf if rate ≥ 1)."""
+    if initial_gap <= tol:
+        return 0.0
+    if not 0 <= rate < 1:
+        return math.inf
+    if rate == 0:
+        return 1.0
+    return math.ceil(math.log(tol / initial_gap) / (2.0 * math.log(rate)))
+
+
+def measured_rate(gaps, skip: int = 0) -> float:
+    """The per-step contraction of the distance measured from a run's loss gaps f − f*:
+    the geometric mean of √(gapₖ₊₁/gapₖ) over the finite, positive gaps after `skip` steps."""
+    gaps = np.asarray(gaps, dtype=float)[skip:]
+    good = np.isfinite(gaps) & (gaps > 0)
+    index = np.nonzero(good)[0]
+    if len(index) < 2:
+        return math.nan
+    first, last = index[0], index[-1]
+    return float(math.exp((math.log(gaps[last]) - math.log(gaps[first])) / (2.0 * (last - first))))
