@@ -65,6 +65,11 @@ class Experiment:
     dataset_params: dict = field(default_factory=dict)
     model: dict = field(default_factory=lambda: {"hidden": [16, 16], "activation": "tanh", "loss": "bce"})
     batch_size: int | None = None
+    # Where the runs were when saved, so that opening resumes there: the number of updates played,
+    # and the hyperparameter changes made while playing, each {"step": k, "run": i, "hparams": {...}}
+    # (applied before the update from step k; the runs' own hparams are those they started with).
+    steps_played: int = 0
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def is_network(self) -> bool:
@@ -131,9 +136,42 @@ class Experiment:
                     raise ValueError(f"run {i}: {error}") from None
         make_lr_fn(self.schedule)
         resolve_clip(self.clip)
-        if not isinstance(self.max_steps, int) or self.max_steps < 1:
+        if not isinstance(self.max_steps, int) or isinstance(self.max_steps, bool) or self.max_steps < 1:
             raise ValueError(f"max_steps must be a whole number ≥ 1, got {self.max_steps!r}")
+        if (not isinstance(self.steps_played, int) or isinstance(self.steps_played, bool)
+                or not 0 <= self.steps_played <= self.max_steps):
+            raise ValueError(f"steps_played must be a whole number from 0 to max_steps ({self.max_steps}), "
+                             f"got {self.steps_played!r}")
+        self.changes = [self._checked_change(change, i) for i, change in enumerate(self.changes or [], start=1)]
+        self.changes.sort(key=lambda change: (change["step"], change["run"]))
         return self
+
+    def _checked_change(self, change, number: int) -> dict:
+        where = f"change {number}"
+        if not isinstance(change, dict) or set(change) != {"step", "run", "hparams"}:
+            raise ValueError(f"{where} must be {{\"step\": k, \"run\": i, \"hparams\": {{...}}}}, got {change!r}")
+        step, run, hparams = change["step"], change["run"], change["hparams"]
+        if not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= self.steps_played:
+            raise ValueError(f"{where}: step must be a whole number from 1 to steps_played ({self.steps_played}), "
+                             f"got {step!r}")
+        if not isinstance(run, int) or isinstance(run, bool) or not 0 <= run < len(self.runs):
+            raise ValueError(f"{where}: run must be an index below {len(self.runs)}, got {run!r}")
+        if not isinstance(hparams, dict) or not hparams:
+            raise ValueError(f"{where}: hparams must be a non-empty table of values, got {hparams!r}")
+        optimizer = get_optimizer(self.runs[run].optimizer)
+        try:
+            resolved = optimizer.resolve({**self.runs[run].hparams, **hparams})
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        return {"step": step, "run": run, "hparams": {name: resolved[name] for name in hparams}}
+
+    def hparams_at(self, run: int, step: int) -> dict:
+        """Run `run`'s hyperparameters for the update from `step` (its own, then the live changes)."""
+        hparams = dict(self.runs[run].hparams)
+        for change in self.changes:
+            if change["run"] == run and change["step"] <= step:
+                hparams.update(change["hparams"])
+        return hparams
 
     # --- files ----------------------------------------------------------------------------------
     def to_json(self) -> str:

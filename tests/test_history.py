@@ -2,7 +2,7 @@
 import numpy as np
 
 from gradsim.core import Stepper, get_surface
-from gradsim.gui.history import RunHistory
+from gradsim.app.history import RunHistory
 
 
 def chunks(stepper, sizes):

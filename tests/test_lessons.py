@@ -102,4 +102,6 @@ def test_run_until_stops_every_run_where_the_condition_first_holds(tmp_path):
     fast, slow = traces["fast"].loss, traces["slow"].loss
     assert len(fast) == len(slow) < 1000
     assert fast[-1] < 1e-4 and fast[-2] >= 1e-4  # stopped at the first step below, not later
-    assert scene_experiment(step).max_steps == len(fast) - 1  # the app plays exactly as far
+    from gradsim.app.runs import steps_until
+    from gradsim.lessons.scenes import action_until
+    assert steps_until(scene_experiment(step), 1000, action_until(step)) == len(fast) - 1

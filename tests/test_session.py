@@ -4,62 +4,183 @@ import json
 import numpy as np
 import pytest
 
+from gradsim.app import protocol as p
+from gradsim.app.runs import Until, play
+from gradsim.app.session import Session
 from gradsim.experiment import MAX_RUNS, Experiment, RunConfig
-from gradsim.session import Session
 
 
-def configured(experiment=None):
+def configured(experiment=None, until=None):
     session = Session()
-    messages = session.handle(("configure", (experiment or Experiment.default()).to_json(), 7))
-    return session, messages
+    replies = session.handle(p.Configure(7, (experiment or Experiment.default()).to_json(), until))
+    return session, replies
+
+
+def collect(session, replies, rows=None):
+    """Every run's rows from `replies` appended to `rows` ({run: list of row dicts of arrays})."""
+    rows = rows if rows is not None else {}
+    for reply in replies:
+        if isinstance(reply, p.Chunk):
+            for index, chunk in reply.rows.items():
+                rows.setdefault(index, []).append(chunk)
+    return rows
+
+
+def played(session, replies=()):
+    rows = collect(session, replies)
+    session.handle(p.Play(session.generation, True))
+    while session.playing:
+        collect(session, session.tick(), rows)
+    return rows
+
+
+def joined(pieces, key):
+    """A run's column over its chunks, the newest point ("current") last."""
+    values = [piece[key] for piece in pieces if len(piece["step"])]
+    last = pieces[-1].get("current")
+    if last is not None:
+        values.append(np.asarray(last[key])[None])
+    return np.concatenate(values)
 
 
 def test_configure_reports_every_start():
-    session, messages = configured()
-    kind, generation, rows = messages[0]
-    assert kind == "chunk" and generation == 7 and set(rows) == {0, 1, 2}
-    np.testing.assert_array_equal(rows[0]["current"]["params"], [-1.2, 1.0])
+    session, replies = configured()
+    chunk, = replies
+    assert isinstance(chunk, p.Chunk) and chunk.generation == 7 and set(chunk.rows) == {0, 1, 2}
+    np.testing.assert_array_equal(chunk.rows[0]["current"]["params"], [-1.2, 1.0])
 
 
-def test_full_speed_keeps_runs_in_lockstep():
+def test_full_speed_keeps_runs_in_lockstep_and_every_tick_is_short():
     session, _ = configured()
-    session.handle(("play", True))
+    session.handle(p.Play(7, True))
     for _ in range(5):
         session.tick()
     steps = {stepper.k for stepper in session.steppers}
     assert len(steps) == 1 and steps.pop() > 0
 
 
-def test_a_step_command_and_a_live_hyperparameter_change():
+def test_a_step_a_live_change_and_its_acknowledgement():
     session, _ = configured()
-    (kind, _, rows), = session.handle(("step",))
-    assert kind == "chunk" and all(len(r["step"]) == 1 for r in rows.values())
+    (chunk,) = session.handle(p.StepOnce(7))
+    assert all(len(r["step"]) == 1 for r in chunk.rows.values())
     adam = session.steppers[2]
     state = dict(adam.state)
-    session.handle(("hparams", 2, {"lr": 0.5}))
+    (accepted,) = session.handle(p.SetHparams(7, 2, {"lr": 0.5}))
+    assert isinstance(accepted, p.Accepted) and accepted.step == 1 and accepted.changes == {"lr": 0.5}
+    assert accepted.current["lr"] == 0.5  # the newest row again, as the new rate computes it
     assert adam.hparams["lr"] == 0.5 and all(adam.state[k] is state[k] for k in state)
+    (rejected,) = session.handle(p.SetHparams(7, 2, {"eps": 0.0}))
+    assert isinstance(rejected, p.Rejected) and "eps" in rejected.reason and adam.hparams["eps"] == 1e-8
 
 
 def test_divergence_and_the_end_are_reported():
     experiment = Experiment(surface="quadratic", runs=[RunConfig("sgd", {"lr": 0.25}), RunConfig("sgd", {"lr": 0.1})],
                             max_steps=300)
     session, _ = configured(experiment)
-    session.handle(("play", True))
-    messages = []
+    session.handle(p.Play(7, True))
+    replies = []
     while session.playing:
-        messages += session.tick()
-    diverged = [m for m in messages if m[0] == "diverged"]
-    assert diverged == [("diverged", 7, 0, 34, "lr 0.25 is above 2/λmax = 0.2")]
-    assert messages[-1] == ("stopped", 7) and session.steppers[1].k == 300
+        replies += session.tick()
+    diverged = [r for r in replies if isinstance(r, p.Diverged)]
+    assert diverged == [p.Diverged(7, 0, 34, "lr 0.25 is above 2/λmax = 0.2")]
+    assert replies[-1] == p.Stopped(7, 300) and session.steppers[1].k == 300
 
 
 def test_speed_limit_in_steps_per_second():
     session, _ = configured()
-    session.handle(("speed", 1000.0))
-    session.handle(("play", True))
+    session.handle(p.Speed(7, 1000.0))
+    session.handle(p.Play(7, True))
     session._last_tick -= 0.05  # 50 ms have passed
     session.tick()
     assert all(40 <= s.k <= 60 for s in session.steppers)
+
+
+def test_a_slow_problem_at_a_high_speed_keeps_each_tick_within_its_slice():
+    experiment = Experiment(dataset="moons", dataset_params={"n": 3000}, runs=[RunConfig("sgd", {"lr": 0.1})])
+    session, _ = configured(experiment.validate())
+    session.handle(p.Speed(7, 1000.0))
+    session.handle(p.Play(7, True))
+    session._last_tick -= 1.0  # a second of steps is owed: far more than one slice can do
+    import time
+    started = time.perf_counter()
+    session.tick()
+    assert time.perf_counter() - started < 0.2
+    assert 0 < session.steppers[0].k < 1000 and session._debt == 0.0  # the rest is dropped, not owed
+
+
+def test_rewind_restores_every_run_exactly_and_the_replay_is_the_same():
+    experiment = Experiment.default()
+    experiment.grad_noise = 0.5  # the noise stream is rewound too
+    session, replies = configured(experiment.validate())
+    session.handle(p.Play(7, True))
+    rows = collect(session, replies)
+    while session.steppers[0].k < 3000:
+        collect(session, session.tick(), rows)
+    session.handle(p.Play(7, False))
+    first = [joined(rows[i], "params") for i in range(3)]
+    (rewound,) = session.handle(p.Rewind(8, 1234))
+    assert rewound.step == 1234 and all(s.k == 1234 for s in session.steppers)
+    for i in range(3):
+        np.testing.assert_array_equal(rewound.current[i]["params"], first[i][1234])
+    again = collect(session, session.handle(p.StepOnce(8)))
+    for i in range(3):
+        np.testing.assert_array_equal(again[i][0]["current"]["params"], first[i][1235])
+
+
+def test_branching_after_a_rewind_follows_the_new_rate_from_the_branch_point():
+    session, replies = configured()
+    for _ in range(50):
+        session.handle(p.StepOnce(7))
+    session.handle(p.Rewind(8, 20))
+    (accepted,) = session.handle(p.SetHparams(8, 2, {"lr": 0.01}))
+    assert accepted.step == 20
+    rows = collect(session, session.handle(p.StepOnce(8)))
+    assert rows[2][0]["lr"][0] == 0.01 and rows[0][0]["step"][0] == 20
+    expected = Experiment.default()
+    expected.steps_played, expected.changes = 21, [{"step": 20, "run": 2, "hparams": {"lr": 0.01}}]
+    trace = play(expected.validate(), 21)[2]
+    np.testing.assert_array_equal(rows[2][0]["current"]["params"], trace.params[21])
+
+
+def test_resuming_a_saved_experiment_replays_to_where_it_was():
+    experiment = Experiment.default()
+    experiment.steps_played = 500
+    experiment.changes = [{"step": 200, "run": 1, "hparams": {"lr": 2e-3}}]
+    session, replies = configured(experiment.validate())
+    session = Session()
+    replies = session.handle(p.Configure(3, experiment.to_json(), resume=True))
+    rows = collect(session, replies)
+    traces = play(experiment, 500)
+    for i, trace in enumerate(traces):
+        np.testing.assert_array_equal(joined(rows[i], "params"), trace.params)
+        np.testing.assert_array_equal(joined(rows[i], "lr"), trace.lr)
+    assert session.steppers[1].hparams["lr"] == 2e-3
+
+
+def test_run_until_stops_every_run_where_the_condition_first_holds():
+    experiment = Experiment(surface="quadratic", start=(2.0, 1.0), max_steps=1000,
+                            runs=[RunConfig("sgd", {"lr": 0.09}), RunConfig("sgd", {"lr": 0.01})]).validate()
+    until = Until(0, "loss_below", 1e-4)
+    session, replies = configured(experiment, until)
+    rows = played(session, replies)
+    traces = play(experiment, 1000, until)
+    assert len(traces[0].loss) == 54
+    for i in range(2):
+        np.testing.assert_array_equal(joined(rows[i], "loss"), traces[i].loss)
+
+
+def test_the_hessian_a_slice_and_a_field_come_from_the_session():
+    session, _ = configured()
+    (inspection,) = session.handle(p.Inspect(7, 0, 0, np.array([1.0, 1.0]), full=True))
+    np.testing.assert_allclose(inspection.hessian, [[802, -400], [-400, 200]])
+    assert inspection.kind == "minimum" and inspection.eigenvalues[0] > 0
+    (field,) = session.handle(p.FieldRequest(7, (-2, 2, -1, 3), 30, 20))
+    assert field.values.shape == (20, 30) and field.values[0, 0] == pytest.approx(2509.0)
+    network = Experiment(dataset="xor", model={"hidden": [4]}, runs=[RunConfig("sgd", {"lr": 0.5})]).validate()
+    session, replies = configured(network)
+    start = replies[0].rows[0]["current"]["params"]
+    (sl,) = session.handle(p.SliceRequest(7, 0, 0, np.array([start, start + 0.01])))
+    assert sl.values["loss"].shape == (25, 25) and np.allclose(sl.values["path"][-1], 0.0)
 
 
 def test_experiment_round_trip_and_checks(tmp_path):
@@ -74,7 +195,12 @@ def test_experiment_round_trip_and_checks(tmp_path):
                             ({"surface": "rosenbrok"}, "did you mean 'rosenbrock'"),
                             ({"runs": []}, f"1 to {MAX_RUNS} runs"),
                             ({"runs": [{"optimizer": "adam", "hparams": {"lr": -1}}]}, "run 1: .*outside"),
-                            ({"colour": "red"}, "unknown field")]:
+                            ({"colour": "red"}, "unknown field"),
+                            ({"steps_played": -3}, "steps_played"),
+                            ({"steps_played": 10, "changes": [{"step": 11, "run": 0, "hparams": {"lr": 1}}]},
+                             "change 1: step"),
+                            ({"steps_played": 10, "changes": [{"step": 5, "run": 0, "hparams": {"lr": -1}}]},
+                             "change 1: .*outside")]:
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps({**document, **change}))
         with pytest.raises(ValueError, match=message):

@@ -12,7 +12,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from ..files import write_atomically
-from .history import RunHistory
+from ..app.history import RunHistory
 
 CSV_COLUMNS = ("run", "optimizer", "step", "x", "y", "loss", "grad_x", "grad_y", "lr_x", "lr_y")
 

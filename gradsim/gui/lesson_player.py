@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QHBoxLayout, QLabel, Q
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from ..lessons.schema import Lesson
-from ..lessons.scenes import scene_experiment
+from ..lessons.scenes import action_until, scene_experiment
 
 PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
                "equation": "equationDock"}
@@ -129,7 +129,8 @@ class LessonPlayer(QDockWidget):
             self.window.show_controls(step.scene.controls)
         runs = step.action.get("kind") in ("run", "run_until")
         self._set_waiting(runs and step.question is not None)
-        self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view)
+        self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view,
+                                   until=action_until(step))
 
     def action_finished(self) -> None:
         """The step's action ran to its end (however it was started): show the answer."""

@@ -24,7 +24,7 @@ from .equation_panel import EquationPanel, parameter_names
 from .export import export_plot, runs_csv, save_gif, widget_image
 from ..lessons import load_lessons
 from ..lessons.schema import CONTROLS, Scene
-from .history import RunHistory
+from ..app.history import RunHistory
 from .lesson_browser import LessonBrowser
 from .lesson_player import LessonPlayer
 from .panels import TimeSeriesPanel, TrajectoryPanel
@@ -693,7 +693,7 @@ class MainWindow(QMainWindow):
             self.lr_panel.widget.setTitle("Effective learning rate (x solid, y dashed)")
             self.grad_panel.widget.setTitle("Gradient norm")
         self._say("ready")
-        self.worker.configure(self.experiment, self.generation)
+        self.worker.configure(self.experiment, self.generation, getattr(self, "until", None))
 
     def _play_toggled(self, playing: bool) -> None:
         self.playButton.setText("❚❚ Pause" if playing else "▶ Play")
@@ -955,14 +955,16 @@ class MainWindow(QMainWindow):
         self.load_experiment(experiment)
         return True
 
-    def load_experiment(self, experiment: Experiment, play: bool = False, view=None) -> None:
+    def load_experiment(self, experiment: Experiment, play: bool = False, view=None, until=None) -> None:
         """Show `experiment` (checked already) from its start; `play` runs it as soon as it is ready;
         `view` (xmin, xmax, ymin, ymax) frames the trajectory panel."""
         self.experiment = experiment
         self.view = view
+        self.until = until
         self.selected_run = 0
         self._load_into_controls()
         self.reset()
+        self.until = None  # a lesson's condition holds for its own scene only
         self._play_when_ready = play
 
     def play_when_ready(self) -> None:

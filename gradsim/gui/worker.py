@@ -2,7 +2,7 @@
 
 Stepping NumPy from Python holds the global interpreter lock; in a thread of the app's own
 process it would slow every paint of the window (pyqtgraph draws in Python). So the session
-(`gradsim.session.serve`) runs in a separate process: commands go to it down a pipe, and a small
+(`gradsim.app.session.serve`) runs in a separate process: commands go to it down a pipe, and a small
 receiver thread waits on the pipe (without the lock) and hands each message to the GUI thread
 as a queued Qt signal. The GUI thread never reads the session's arrays, only received copies.
 """
@@ -12,8 +12,9 @@ import multiprocessing
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ..app import protocol as p
+from ..app.session import serve
 from ..experiment import Experiment
-from ..session import serve
 
 
 class _Receiver(QThread):
@@ -49,41 +50,43 @@ class SimulationWorker(QObject):
         self.receiver.message.connect(self._dispatch)
         self.receiver.start()
 
-    def _send(self, *command) -> None:
+    generation = 0
+
+    def _send(self, command) -> None:
         try:
             self._connection.send(command)
         except (BrokenPipeError, OSError):
             self.error.emit("the simulation session has stopped")
 
-    def configure(self, experiment: Experiment, generation: int) -> None:
-        self._send("configure", experiment.to_json(), generation)
+    def configure(self, experiment: Experiment, generation: int, until=None) -> None:
+        self.generation = generation
+        self._send(p.Configure(generation, experiment.to_json(), until))
 
     def set_playing(self, playing: bool) -> None:
-        self._send("play", bool(playing))
+        self._send(p.Play(self.generation, bool(playing)))
 
     def set_speed(self, steps_per_second: float) -> None:
-        self._send("speed", float(steps_per_second))
+        self._send(p.Speed(self.generation, float(steps_per_second)))
 
     def step_once(self) -> None:
-        self._send("step")
+        self._send(p.StepOnce(self.generation))
 
     def set_hparams(self, index: int, changes: dict) -> None:
-        self._send("hparams", index, dict(changes))
+        self._send(p.SetHparams(self.generation, index, dict(changes)))
 
-    def _dispatch(self, message: tuple) -> None:
-        kind, *args = message
-        if kind == "chunk":
-            self.chunk.emit({"generation": args[0], "rows": args[1]})
-        elif kind == "diverged":
-            self.diverged.emit(*args)
-        elif kind == "stopped":
-            self.stopped.emit(args[0])
-        elif kind == "error":
-            self.error.emit(args[0])
+    def _dispatch(self, message) -> None:
+        if isinstance(message, p.Chunk):
+            self.chunk.emit({"generation": message.generation, "rows": message.rows})
+        elif isinstance(message, p.Diverged):
+            self.diverged.emit(message.generation, message.run, message.step, message.reason)
+        elif isinstance(message, p.Stopped):
+            self.stopped.emit(message.generation)
+        elif isinstance(message, p.Failed):
+            self.error.emit(message.text)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the session and the receiver; waits for both."""
-        self._send("shutdown")
+        self._send(p.Shutdown())
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.terminate()

@@ -1,0 +1,187 @@
+"""The messages between the app and its stepping session: one small dataclass each (Qt-free).
+
+Every message carries the generation it belongs to. The app starts a new generation whenever what
+was computed so far stops being valid (a reset, a new experiment, a rewind); the session answers
+in the generation of the command it is answering, so the app drops whatever arrives late from an
+older one. Arrays inside messages are fresh copies (they cross a process boundary by pickling).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import numpy as np
+
+from .runs import Until
+
+
+# --- commands: app → session -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Configure:
+    """Build every run of the experiment (JSON, checked already) and report where they start. With
+    `resume`, replay them first to the experiment's `steps_played`, with its recorded changes."""
+    generation: int
+    experiment: str
+    until: Until | None = None
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class Play:
+    generation: int
+    playing: bool
+
+
+@dataclass(frozen=True)
+class Speed:
+    generation: int
+    steps_per_second: float  # 0: as fast as the machine goes
+
+
+@dataclass(frozen=True)
+class StepOnce:
+    generation: int
+
+
+@dataclass(frozen=True)
+class SetHparams:
+    """Change run `run`'s hyperparameters from its next update on, keeping its optimizer state."""
+    generation: int
+    run: int
+    changes: dict
+
+
+@dataclass(frozen=True)
+class Rewind:
+    """Take every run back to `step` (its optimizer state as it was there); `generation` is new."""
+    generation: int
+    step: int
+
+
+@dataclass(frozen=True)
+class Inspect:
+    """The Hessian at `params` (the point of run `run` after `step` updates): its eigenvalues, what
+    kind of point it looks like, and, with `full`, the matrix itself (for Newton's equation lines)."""
+    generation: int
+    run: int
+    step: int
+    params: np.ndarray
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class SliceRequest:
+    """The training loss on a plane through the weights `path[-1]` of run `run`, path projected."""
+    generation: int
+    run: int
+    step: int
+    path: np.ndarray
+
+
+@dataclass(frozen=True)
+class FieldRequest:
+    """The surface's loss on an nx × ny grid over `view` (xmin, xmax, ymin, ymax), for contours."""
+    generation: int
+    view: tuple[float, float, float, float]
+    nx: int
+    ny: int
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    generation: int = 0
+
+
+# --- replies: session → app ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chunk:
+    """New rows of each run that moved ({run index: rows as `Stepper.run` returns them, plus
+    "current": the newest row}), and how many steps a second the session is achieving."""
+    generation: int
+    rows: dict
+    steps_per_second: float = 0.0
+
+
+@dataclass(frozen=True)
+class Diverged:
+    generation: int
+    run: int
+    step: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A hyperparameter change took effect from the update at `step`; `current` is that row again,
+    as the new values compute it."""
+    generation: int
+    run: int
+    changes: dict
+    step: int
+    current: dict
+
+
+@dataclass(frozen=True)
+class Rejected:
+    generation: int
+    run: int
+    changes: dict
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Every run has finished (its step budget, its run-until condition, or divergence)."""
+    generation: int
+    step: int
+
+
+@dataclass(frozen=True)
+class Rewound:
+    """Every run is back at `step`; `current` holds each run's row there."""
+    generation: int
+    step: int
+    current: dict
+
+
+@dataclass(frozen=True)
+class Inspection:
+    generation: int
+    run: int
+    step: int
+    eigenvalues: np.ndarray | None = None
+    kind: str = ""
+    hessian: np.ndarray | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Slice:
+    generation: int
+    run: int
+    step: int
+    values: dict = field(default_factory=dict)  # a, b, loss, path (see NetworkProblem.loss_slice)
+
+
+@dataclass(frozen=True)
+class Field:
+    generation: int
+    view: tuple[float, float, float, float]
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray  # (ny, nx)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """Sent while playing when nothing else was, so that the app can tell a busy session from a dead one."""
+    generation: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A command could not be carried out; `text` says why."""
+    generation: int
+    text: str
+
+
+Command = Configure | Play | Speed | StepOnce | SetHparams | Rewind | Inspect | SliceRequest | FieldRequest | Shutdown
+Reply = Chunk | Diverged | Accepted | Rejected | Stopped | Rewound | Inspection | Slice | Field | Heartbeat | Failed
