@@ -1,11 +1,16 @@
-"""The desktop app driven as a person would: clicks and keys, offscreen, no sleeps."""
+"""The desktop app driven as a person would: clicks and keys on named controls, offscreen, no sleeps.
+
+Most tests step the runs in this process (`session="local"`): the window is the same, only the
+child process is left out, which makes the suite several times faster. Tests of the child
+process itself are in tests/test_gui_session.py.
+"""
 import json
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider, QWidget
 
 from gradsim.gui import MainWindow
 from gradsim.gui.export import export_plot
@@ -15,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow()
+    win = MainWindow(session="local")
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.ready, timeout=20000)
@@ -23,8 +28,26 @@ def window(qtbot):
     win.close()
 
 
+def named(win, name, kind=QWidget):
+    widget = win.findChild(kind, name)
+    assert widget is not None, name
+    return widget
+
+
 def step_shown(win):
-    return int(win.findChild(QLabel, "stepLabel").text())
+    return int(named(win, "stepLabel", QLabel).text())
+
+
+def full_speed(win):
+    slider = named(win, "speedSlider", QSlider)
+    slider.setValue(slider.maximum())
+
+
+def play_until(win, qtbot, done, timeout=20000):
+    full_speed(win)
+    named(win, "playButton").setChecked(True)
+    qtbot.waitUntil(done, timeout=timeout)
+    named(win, "playButton").setChecked(False)
 
 
 def test_every_control_has_a_stable_and_accessible_name(window):
@@ -32,131 +55,153 @@ def test_every_control_has_a_stable_and_accessible_name(window):
                        ("stepButton", QPushButton), ("stepBackButton", QPushButton), ("resetButton", QPushButton),
                        ("addRunButton", QPushButton), ("speedSlider", QSlider), ("timelineSlider", QSlider),
                        ("stepLabel", QLabel), ("statusLabel", QLabel)]:
-        widget = window.findChild(kind, name)
-        assert widget is not None, name
-        assert widget.accessibleName(), name
+        assert named(window, name, kind).accessibleName(), name
     for name in ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot"):
         assert window.findChild(object, name) is not None, name
-    problems = window.findChild(QComboBox, "problemCombo")
+    problems = named(window, "problemCombo", QComboBox)
     assert "rosenbrock" in [problems.itemData(i) for i in range(problems.count())]
-    optimizers = window.findChild(QComboBox, "optimizerCombo")
+    optimizers = named(window, "optimizerCombo", QComboBox)
     assert {"adam", "newton", "quickprop"} <= {optimizers.itemData(i) for i in range(optimizers.count())}
-    lr = window.findChild(object, "hp_lr")
-    lr.setValue(0.002)
-    assert lr.value() == pytest.approx(0.002)
+    lr = named(window, "hp_lr")
     assert "learning rate" in lr.toolTip()
-    speed = window.findChild(QSlider, "speedSlider")
-    assert speed.value() == speed.maximum()  # the maximum means as fast as possible
+    speed = named(window, "speedSlider", QSlider)
+    assert 0 < speed.value() < speed.maximum()  # starts slow enough to watch the first steps
 
 
 def test_play_runs_live_and_pause_stops(window, qtbot):
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    full_speed(window)
+    qtbot.mouseClick(named(window, "playButton"), Qt.LeftButton)
     qtbot.waitUntil(lambda: step_shown(window) > 200, timeout=20000)
-    assert window.statusLabel.text() == "running"
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
-    assert window.statusLabel.text() == "paused"
-    # once the last chunk in flight has landed (it may hold thousands of steps), nothing moves any more
-    observations = []
-    for _ in range(10):
-        observations.append(window.newest_step())
-        qtbot.wait(300)
-        if window.newest_step() == observations[-1]:
-            break
+    assert named(window, "statusLabel", QLabel).text() == "running"
+    qtbot.mouseClick(named(window, "playButton"), Qt.LeftButton)
+    assert named(window, "statusLabel", QLabel).text() == "paused"
     stopped_at = window.newest_step()
-    qtbot.wait(300)
-    assert window.newest_step() == stopped_at and len(observations) < 10
+    qtbot.wait(100)  # in this process nothing can be in flight: the step stays where it is
+    assert window.newest_step() == stopped_at
     loss = window.histories[2].get("loss")
     assert loss[-1] < loss[0]  # Adam went down the valley
 
 
 def test_single_steps_forward_and_back_and_scrubbing(window, qtbot):
     for expected in (1, 2, 3):
-        qtbot.mouseClick(window.stepButton, Qt.LeftButton)
+        qtbot.mouseClick(named(window, "stepButton"), Qt.LeftButton)
         qtbot.waitUntil(lambda: step_shown(window) == expected, timeout=10000)
-    qtbot.mouseClick(window.stepBackButton, Qt.LeftButton)
+    qtbot.mouseClick(named(window, "stepBackButton"), Qt.LeftButton)
     qtbot.waitUntil(lambda: step_shown(window) == 2)
-    window.trajectory.widget.setFocus()  # arrow keys belong to an editor while it has the focus
+    window.plot_area.trajectory.widget.setFocus()  # arrow keys belong to an editor while it has the focus
     qtbot.keyClick(window, Qt.Key_Left)
     qtbot.waitUntil(lambda: step_shown(window) == 1)
     qtbot.keyClick(window, Qt.Key_Right)  # forward through what was already computed
     qtbot.waitUntil(lambda: step_shown(window) == 2)
     assert window.newest_step() == 3
-    window.timelineSlider.setValue(0)
+    named(window, "timelineSlider", QSlider).setValue(0)
     qtbot.waitUntil(lambda: step_shown(window) == 0)
-    x, y = window.trajectory.paths[0].getData()
+    window.redraw()
+    x, y = window.plot_area.trajectory.paths[0].getData()
     np.testing.assert_allclose([x[-1], y[-1]], window.experiment.resolved_start())
 
 
 def test_changing_a_hyperparameter_while_playing_keeps_the_run(window, qtbot):
-    window.runList.setCurrentRow(2)
-    assert window.optimizerCombo.currentData() == "adam"
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    named(window, "runList").setCurrentRow(2)
+    assert named(window, "optimizerCombo", QComboBox).currentData() == "adam"
+    full_speed(window)
+    named(window, "playButton").click()
     qtbot.waitUntil(lambda: window.histories[2].last_step > 100, timeout=20000)
-    window.findChild(object, "hp_lr").setValue(0.01)
-    # Chunks stepped before the child process read the change may still arrive: wait for the new rate.
+    named(window, "hp_lr").setValue(0.01)
     qtbot.waitUntil(lambda: window.histories[2].get("lr")[-1] == 0.01, timeout=20000)
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    named(window, "playButton").click()
     rates = window.histories[2].get("lr")
-    assert rates[0] == 0.05 and rates[-1] == 0.01  # one run, no restart: the new rate from the next step
     changed = int(np.argmax(rates == 0.01))
-    assert np.all(rates[:changed] == 0.05) and np.all(rates[changed:] == 0.01)
-    assert window.histories[2].get("step")[0] == 0
-    assert window.experiment.runs[2].hparams["lr"] == 0.01
+    assert rates[0] == 0.05 and np.all(rates[:changed] == 0.05) and np.all(rates[changed:] == 0.01)
+    assert window.histories[2].get("step")[0] == 0  # one run, no restart: the new rate from the next step
+    assert window.experiment.changes == [{"step": changed, "run": 2, "hparams": {"lr": 0.01}}]
+    # every legend and the run list name the rate the run uses now
+    assert "η=0.01" in named(window, "runList").item(2).text()
+    for panel in window.plot_area.time_panels:
+        legend = panel.widget.getPlotItem().legend
+        assert "η=0.01" in legend.getLabel(panel.curves[2][0]).text
+
+
+def test_a_refused_value_goes_back_to_the_runs_own_with_the_reason_beside_it(window, qtbot):
+    named(window, "runList").setCurrentRow(2)
+    eps = named(window, "hp_eps")
+    eps.setValue(0.0)
+    assert eps.value() == 1e-8  # the model's value again
+    reason = named(window, "hpReason", QLabel)
+    assert reason.isVisible() and "eps" in reason.text()
+    assert window.experiment.runs[2].hparams["eps"] == 1e-8 and window.model.log[-1].field == "hp_eps"
 
 
 def test_divergence_is_shown_and_the_other_runs_go_on(window, qtbot):
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("quadratic"))
-    window.runList.setCurrentRow(0)
-    window.findChild(object, "hp_lr").setValue(0.25)
-    window.resetButton.click()
-    qtbot.waitUntil(lambda: window.histories and window.histories[0].current is not None, timeout=10000)
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
-    qtbot.waitUntil(lambda: "diverged" in window.statusLabel.text(), timeout=20000)
-    assert "lr 0.25 is above 2/λmax = 0.2" in window.statusLabel.text()
+    named(window, "problemCombo").setCurrentIndex(named(window, "problemCombo").findData("quadratic"))
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    named(window, "runList").setCurrentRow(0)
+    named(window, "hp_lr").setValue(0.25)
+    qtbot.waitUntil(lambda: window.model.hparams(0)["lr"] == 0.25)
+    play_until(window, qtbot, lambda: "diverged" in named(window, "statusLabel", QLabel).text())
+    assert "lr 0.25 is above 2/λmax = 0.2" in named(window, "statusLabel", QLabel).text()
+    assert "diverged at step" in named(window, "runList").item(0).text()
     diverged_at = window.histories[0].diverged_at
-    qtbot.waitUntil(lambda: window.histories[1].last_step > diverged_at + 100, timeout=20000)
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
+    play_until(window, qtbot, lambda: window.histories[1].last_step > diverged_at + 100)
     window.redraw()
-    x, y = window.trajectory.paths[0].getData()
+    x, y = window.plot_area.trajectory.paths[0].getData()
     assert len(x) == diverged_at and np.all(np.isfinite(x)) and np.all(np.isfinite(y))
 
 
 def test_a_click_on_the_contours_sets_the_start_exactly_there(window, qtbot):
-    view = window.trajectory.widget
+    view = window.plot_area.trajectory.widget
     box = view.getPlotItem().vb
     pixel = QPoint(view.width() // 3, view.height() // 2)
     expected = box.mapSceneToView(view.mapToScene(pixel))
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pixel)
     qtbot.waitUntil(lambda: window.experiment.start is not None)
     assert window.experiment.start == (expected.x(), expected.y())
-    assert window.startX.value() == pytest.approx(expected.x(), abs=1e-12)
-    qtbot.waitUntil(lambda: window.histories[0].current is not None
-                    and tuple(window.histories[0].current["params"]) == window.experiment.start, timeout=10000)
+    assert named(window, "startX").value() == pytest.approx(expected.x(), abs=1e-12)
+    qtbot.waitUntil(lambda: window.ready and tuple(window.histories[0].current["params"]) == window.experiment.start,
+                    timeout=10000)
+
+
+def test_a_start_point_then_a_network_trains(window, qtbot):
+    window.set_start(0.5, 0.5)
+    qtbot.waitUntil(lambda: window.ready)
+    named(window, "problemCombo").setCurrentIndex(named(window, "problemCombo").findData("moons"))
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
+    assert named(window, "problemCombo").currentData() == "moons"
+    named(window, "stepButton").click()
+    qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
+    named(window, "resetButton").click()
+    qtbot.waitUntil(lambda: window.ready and window.newest_step() == 0, timeout=10000)
 
 
 def test_add_edit_and_remove_runs(window, qtbot):
-    qtbot.mouseClick(window.addRunButton, Qt.LeftButton)
-    assert len(window.experiment.runs) == 4 and window.runList.count() == 4
-    window.optimizerCombo.setCurrentIndex(window.optimizerCombo.findData("newton"))
+    qtbot.mouseClick(named(window, "addRunButton"), Qt.LeftButton)
+    assert len(window.experiment.runs) == 4 and named(window, "runList").count() == 4
+    optimizer = named(window, "optimizerCombo", QComboBox)
+    optimizer.setCurrentIndex(optimizer.findData("newton"))
     assert window.experiment.runs[3].optimizer == "newton"
-    assert window.findChild(object, "hp_lr").value() == 1.0
-    qtbot.waitUntil(lambda: len(window.histories) == 4 and window.histories[3].current is not None, timeout=10000)
-    window.runList.item(3).setCheckState(Qt.Unchecked)
+    assert named(window, "hp_lr").value() == 1.0
+    qtbot.waitUntil(lambda: len(window.histories) == 4 and window.ready, timeout=10000)
+    named(window, "runList").item(3).setCheckState(Qt.Unchecked)
     assert not window.experiment.runs[3].visible
-    qtbot.mouseClick(window.removeRunButton, Qt.LeftButton)
+    qtbot.mouseClick(named(window, "removeRunButton"), Qt.LeftButton)
     assert len(window.experiment.runs) == 3
 
 
-def test_save_and_open_and_a_bad_file_keeps_the_work(window, qtbot, tmp_path, monkeypatch):
+def test_save_and_open_resumes_and_a_bad_file_keeps_the_work(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "exp.json"
-    window.runList.setCurrentRow(1)
-    window.findChild(object, "hp_momentum").setValue(0.5)
+    named(window, "runList").setCurrentRow(1)
+    named(window, "hp_momentum").setValue(0.5)
+    play_until(window, qtbot, lambda: window.newest_step() >= 100)
     assert window.save_experiment(str(path))
     saved = json.loads(path.read_text())
     assert saved["format"] == "gradsim-experiment" and saved["runs"][1]["hparams"]["momentum"] == 0.5
-    window.findChild(object, "hp_momentum").setValue(0.8)
+    assert saved["steps_played"] == window.newest_step()
+    before = window.histories[1].get("params").copy()
+    named(window, "hp_momentum").setValue(0.8)
     assert window.open_experiment(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.newest_step() == saved["steps_played"], timeout=20000)
     assert window.experiment.runs[1].hparams["momentum"] == 0.5
+    np.testing.assert_array_equal(window.histories[1].get("params"), before)  # resumed where it was
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
     bad = tmp_path / "bad.json"
@@ -171,37 +216,55 @@ def test_save_and_open_and_a_bad_file_keeps_the_work(window, qtbot, tmp_path, mo
 
 
 def test_keyboard_space_plays_and_r_resets(window, qtbot):
-    window.trajectory.widget.setFocus()  # not an editor, which would keep Space and R for itself
+    full_speed(window)
+    window.plot_area.trajectory.widget.setFocus()  # not an editor, which would keep Space and R for itself
     qtbot.keyClick(window, Qt.Key_Space)
     qtbot.waitUntil(lambda: step_shown(window) > 50, timeout=20000)
     qtbot.keyClick(window, Qt.Key_Space)
-    assert not window.playButton.isChecked()
+    assert not named(window, "playButton").isChecked()
     qtbot.keyClick(window, Qt.Key_R)
     qtbot.waitUntil(lambda: step_shown(window) == 0 and window.newest_step() == 0, timeout=10000)
 
 
-def test_closing_mid_run_stops_the_session(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.ready, timeout=20000)
-    win.playButton.click()
-    qtbot.waitUntil(lambda: win.newest_step() > 10, timeout=20000)
-    win.close()
-    assert not win.worker.process.is_alive()
-    assert not win.worker.receiver.isRunning()
+def test_reset_clears_the_axis_ranges(window, qtbot):
+    play_until(window, qtbot, lambda: window.newest_step() > 3000)
+    window.redraw()
+    loss_box = window.plot_area.loss_panel.widget.getPlotItem().vb
+    assert loss_box.viewRange()[0][1] > 1000
+    named(window, "resetButton").click()
+    qtbot.waitUntil(lambda: window.ready and window.newest_step() == 0)
+    window.redraw()
+    (x0, x1), _ = loss_box.viewRange()
+    assert -1 <= x0 <= 0 and 1 <= x1 <= 20  # the first steps, not the old run's 3000
+
+
+def test_scrub_back_change_the_rate_and_replay_the_rest(window, qtbot):
+    play_until(window, qtbot, lambda: window.newest_step() >= 200)
+    before = [h.get("params").copy() for h in window.histories]
+    named(window, "timelineSlider", QSlider).setValue(40)
+    qtbot.waitUntil(lambda: step_shown(window) == 40)
+    named(window, "runList").setCurrentRow(2)
+    assert named(window, "hp_lr").value() == 0.05
+    named(window, "hp_lr").setValue(0.01)  # branch here: the steps after 40 follow the new rate
+    qtbot.waitUntil(lambda: window.newest_step() == 40 and bool(window.experiment.changes))
+    play_until(window, qtbot, lambda: window.newest_step() >= 150)
+    for i, history in enumerate(window.histories):
+        np.testing.assert_array_equal(history.get("params")[:41], before[i][:41])
+    lr = window.histories[2].get("lr")
+    assert np.all(lr[:40] == 0.05) and np.all(lr[40:] == 0.01)
+    assert not np.array_equal(window.histories[2].get("params")[41:150], before[2][41:150])
+    # the untouched runs replay exactly what they did before
+    np.testing.assert_array_equal(window.histories[0].get("params")[:150], before[0][:150])
 
 
 def test_exports_png_svg_csv_and_gif(window, qtbot, tmp_path):
-    window.playButton.click()
-    qtbot.waitUntil(lambda: window.newest_step() > 300, timeout=20000)
-    window.playButton.click()
-    qtbot.waitUntil(lambda: not window.playButton.isChecked())
+    play_until(window, qtbot, lambda: window.newest_step() > 300)
     window.redraw()
     png, svg = tmp_path / "loss.png", tmp_path / "traj.svg"
-    assert window._try_export(lambda: export_plot(window.loss_panel.widget, str(png)), str(png))
+    files = window.files
+    assert files.try_export(lambda: export_plot(window.plot_area.loss_panel.widget, str(png)), str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert window._try_export(lambda: export_plot(window.trajectory.widget, str(svg)), str(svg))
+    assert files.try_export(lambda: export_plot(window.plot_area.trajectory.widget, str(svg)), str(svg))
     assert "<svg" in svg.read_text()
     csv_path = tmp_path / "runs.csv"
     window.export_csv(str(csv_path))
@@ -213,29 +276,51 @@ def test_exports_png_svg_csv_and_gif(window, qtbot, tmp_path):
     from PIL import Image
     with Image.open(gif) as image:
         assert image.format == "GIF" and image.n_frames == 6 and image.info.get("loop") == 0
-    assert window.statusLabel.text() != ""
+
+
+def test_a_networks_runs_export_as_csv_with_per_layer_columns(window, qtbot, tmp_path):
+    combo = named(window, "problemCombo")
+    combo.setCurrentIndex(combo.findData("moons"))
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
+    for expected in (1, 2, 3):
+        named(window, "stepButton").click()
+        qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
+    path = tmp_path / "net.csv"
+    window.export_csv(str(path))
+    import csv
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 3 * 4  # three runs, steps 0 to 3
+    assert {"epoch", "loss", "train_accuracy", "grad_norm_1", "grad_norm_3", "update_ratio_2",
+            "lr_eff_median_3"} <= set(rows[0])
+    first = window.histories[0]
+    assert float(rows[1]["loss"]) == first.get("extra.train_loss")[1]
+    assert float(rows[1]["grad_norm_2"]) == first.get("extra.grad_norm_layers")[1, 1]
 
 
 def test_dark_theme_and_larger_text(window):
     window.darkAction.trigger()
-    assert window.trajectory.widget.backgroundBrush().color().name() == "#000000"
+    assert window.plot_area.trajectory.widget.backgroundBrush().color().name() == "#000000"
     size = window.font().pointSizeF()
-    window.scale_fonts(1.5)
+    before = window.plot_area.loss_panel.curves[0][0].opts["pen"].widthF()
+    window.findChild(QAction, "zoomInAction").trigger()
     assert window.font().pointSizeF() > size
+    assert window.plot_area.loss_panel.curves[0][0].opts["pen"].widthF() > before
 
 
 def test_schedule_clipping_and_noise_controls_reach_the_runs(window, qtbot):
-    window.scheduleCombo.setCurrentIndex(window.scheduleCombo.findData("step"))
-    window.findChild(object, "sched_step_size").setValue(5)
-    window.findChild(object, "sched_gamma").setValue(0.5)
-    window.clipCombo.setCurrentIndex(window.clipCombo.findData("norm"))
-    window.clipThreshold.setValue(2.0)
-    window.gradNoise.setValue(0.1)
+    schedule = named(window, "scheduleCombo")
+    schedule.setCurrentIndex(schedule.findData("step"))
+    named(window, "sched_step_size").setValue(5)
+    named(window, "sched_gamma").setValue(0.5)
+    clip = named(window, "clipCombo")
+    clip.setCurrentIndex(clip.findData("norm"))
+    named(window, "clipThreshold").setValue(2.0)
+    named(window, "gradNoise").setValue(0.1)
     assert window.experiment.schedule == {"name": "step", "step_size": 5, "gamma": 0.5, "warmup": 0}
     assert window.experiment.clip == {"norm": 2.0} and window.experiment.grad_noise == 0.1
     qtbot.waitUntil(lambda: window.ready, timeout=10000)
     for expected in range(1, 12):
-        window.stepButton.click()
+        named(window, "stepButton").click()
         qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
     rates = window.histories[2].get("lr")
     np.testing.assert_allclose(rates[:11], 0.05 * 0.5 ** (np.arange(11) // 5))
@@ -244,58 +329,55 @@ def test_schedule_clipping_and_noise_controls_reach_the_runs(window, qtbot):
 
 
 def test_a_network_on_two_moons_trains_live(window, qtbot):
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
-    assert window.experiment.dataset == "moons" and window.network_box.isVisibleTo(window)
-    window.hiddenEdit.setText("8,8")
-    window.hiddenEdit.editingFinished.emit()
-    window.batchSizeSpin.setValue(32)
+    combo = named(window, "problemCombo")
+    combo.setCurrentIndex(combo.findData("moons"))
+    assert window.experiment.dataset == "moons" and named(window, "hiddenEdit").isVisibleTo(window)
+    hidden = named(window, "hiddenEdit")
+    hidden.setText("8,8")
+    hidden.editingFinished.emit()
+    named(window, "batchSizeSpin").setValue(32)
     assert window.experiment.model["hidden"] == [8, 8] and window.experiment.batch_size == 32
     qtbot.waitUntil(lambda: window.ready, timeout=20000)
-    window.runList.setCurrentRow(2)  # Adam
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.newest_step() > 300, timeout=30000)
-    qtbot.mouseClick(window.playButton, Qt.LeftButton)
-    window.redraw()
+    named(window, "runList").setCurrentRow(2)  # Adam
+    play_until(window, qtbot, lambda: window.newest_step() > 300, timeout=30000)
     history = window.histories[2]
     loss = history.get("extra.train_loss")
     assert loss[-1] < 0.5 * loss[0]
     np.testing.assert_array_equal(history.get("extra.epoch"), history.get("step") // 7)  # 200 points, batches of 32
-    assert len(window.grad_panel.curves[2]) == 3  # one curve per layer
-    boundary = window.trajectory.image.image
+    window.redraw()
+    assert len(window.plot_area.grad_panel.curves[2]) == 3  # one curve per layer
+    qtbot.waitUntil(lambda: window.model.boundary is not None
+                    and window.model.boundary.step == window.newest_step(), timeout=10000)
+    boundary = window.plot_area.trajectory.image.image
     assert boundary.shape == (100, 100) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
-    assert "epoch" in window.inspector.toPlainText() and "layer 3" in window.inspector.toPlainText()
+    text = named(window, "inspector").toPlainText()
+    assert "epoch" in text and "layer 3" in text
 
 
 def test_loss_slice_around_the_weights_with_the_path(window, qtbot):
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
-    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
-    window.runList.setCurrentRow(2)
+    combo = named(window, "problemCombo")
+    combo.setCurrentIndex(combo.findData("moons"))
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
+    named(window, "runList").setCurrentRow(2)
     for expected in range(1, 6):
-        window.stepButton.click()
+        named(window, "stepButton").click()
         qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
-    window.lossSliceButton.click()
-    x, y = window.trajectory.curve_line.getData()
+    named(window, "lossSliceButton").click()
+    qtbot.waitUntil(lambda: window.model.slice is not None, timeout=10000)
+    x, y = window.plot_area.trajectory.curve_line.getData()
     assert len(x) == 6 and (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)  # the path ends at the centre
-    assert window.trajectory.image.image.shape == (25, 25)
-    window.lossSliceButton.click()
-    window.redraw()
-    assert window.trajectory.image.image.shape == (100, 100)  # back to the decision boundary
-
-
-def test_projector_scaling_widens_lines(window):
-    before = window.loss_panel.curves[0][0].opts["pen"].widthF()
-    window.scale_fonts(1.5)
-    assert window.loss_panel.curves[0][0].opts["pen"].widthF() > before
+    assert window.plot_area.trajectory.image.image.shape == (25, 25)
+    named(window, "lossSliceButton").click()
+    qtbot.waitUntil(lambda: window.plot_area.trajectory.image.image.shape == (100, 100), timeout=10000)
 
 
 def test_a_network_run_saves_reopens_and_exports_a_gif(window, qtbot, tmp_path):
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
-    window.batchSizeSpin.setValue(16)
-    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
-    window.playButton.click()
-    qtbot.waitUntil(lambda: window.newest_step() > 100, timeout=20000)
-    window.playButton.click()
-    window.timelineSlider.setValue(50)  # scrub back
+    combo = named(window, "problemCombo")
+    combo.setCurrentIndex(combo.findData("moons"))
+    named(window, "batchSizeSpin").setValue(16)
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
+    play_until(window, qtbot, lambda: window.newest_step() > 100)
+    named(window, "timelineSlider", QSlider).setValue(50)  # scrub back
     qtbot.waitUntil(lambda: step_shown(window) == 50)
     gif = tmp_path / "moons.gif"
     window.export_gif(str(gif), frames=5)
@@ -304,95 +386,69 @@ def test_a_network_run_saves_reopens_and_exports_a_gif(window, qtbot, tmp_path):
         assert image.n_frames == 5
     path = tmp_path / "moons.json"
     assert window.save_experiment(str(path))
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("rosenbrock"))
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
     assert window.open_experiment(str(path))
     assert window.experiment.dataset == "moons" and window.experiment.batch_size == 16
-    assert window.problemCombo.currentData() == "moons" and window.batchSizeSpin.value() == 16
-    qtbot.waitUntil(lambda: window.ready and window.network is not None, timeout=20000)
+    assert combo.currentData() == "moons" and named(window, "batchSizeSpin").value() == 16
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
 
 
 def test_a_users_csv_file_and_a_bad_one(window, qtbot, tmp_path, monkeypatch):
     good = tmp_path / "points.csv"
     good.write_text("x1,x2,label\n" + "".join(f"{i / 10},{(i % 7) / 5},{i % 2}\n" for i in range(40)))
-    assert window.use_csv(str(good))
-    assert window.experiment.dataset == "csv" and window.network.data.X.shape == (40, 2)
-    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    assert window.problem_controls.use_csv(str(good))
+    qtbot.waitUntil(lambda: window.ready and window.model.info.kind == "network", timeout=20000)
+    assert window.experiment.dataset == "csv" and window.model.info.n_points == 40
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,label\n0,0,0\n1,oops,1\n")
-    assert not window.use_csv(str(bad))
+    assert not window.problem_controls.use_csv(str(bad))
     assert f"{bad}, line 3: not a number" in warnings[-1]
     assert window.experiment.dataset_params["path"] == str(good)
 
 
-def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
-    from gradsim.lessons import load_lessons
-    lesson = next(item for item in load_lessons() if item.path.stem == "02_learning_rate")
-    window.start_lesson(lesson)
-    player = window.lesson_player
-    assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 2"
-    assert "optimal rate" in player.text.toPlainText() and "Which run will blow up?" in player.questionLabel.text()
-    assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
-    assert window.focusWidget() is player.nextButton  # a clicker's keys reach the lesson, not an editor
-    player.choices.button(3).setChecked(True)  # the class predicts η = 0.25 while the scene waits at step 0
-    qtbot.waitUntil(lambda: window.ready)
-    assert player.waiting and player.nextButton.text() == "Run ▶" and window.newest_step() == 0
-    qtbot.keyClick(window, Qt.Key_PageDown)  # the clicker runs the action
-    qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
-    assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
-    assert window.histories[3].status == "diverged"
-    qtbot.keyClick(window, Qt.Key_PageDown)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
-    assert [run.name for run in window.experiment.runs] == ["edge", "over"]
-    qtbot.waitUntil(lambda: window.newest_step() == 3000, timeout=60000)
-    assert not player.nextButton.isEnabled()  # the last step
-    qtbot.keyClick(window, Qt.Key_PageUp)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 2")
-    qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: run, reveal, then advance
-    qtbot.keyClick(window, Qt.Key_Right)
-    assert player.revealed
-    qtbot.keyClick(window, Qt.Key_Right)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
-    window.set_presenter(True)
-    assert window.presenting and not window.findChild(object, "controlsDock").isVisible()
-    visible = {name for name, actions in window.control_actions.items() if actions and actions[-1].isVisible()}
-    assert visible == {"transport", "timeline"}  # what the step names (the default); no speed slider
-    player.leaveButton.click()
-    assert player.lesson is None and not window.presenting
-    assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded
-
-
-def test_the_inspector_shows_the_update_rule_and_this_steps_numbers(window, qtbot):
-    window.runList.setCurrentRow(2)  # Adam
-    window.stepButton.click()
+def test_the_inspector_shows_the_update_rule_this_steps_numbers_and_the_sessions_hessian(window, qtbot):
+    named(window, "runList").setCurrentRow(2)  # Adam
+    named(window, "stepButton").click()
     qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
-    window.redraw()
-    text = window.inspector.toPlainText()
+    inspector = named(window, "inspector")
+    qtbot.waitUntil(lambda: "Hessian eigenvalues" in inspector.toPlainText(), timeout=10000)
+    text = inspector.toPlainText()
     assert "update rule:" in text and "m̂ = m / (1 − β₁ᵗ)" in text
     row = window.histories[2].current
-    assert f"{row['state']['m'][0]:.5g}" in text and "Hessian eigenvalues" in text
+    assert f"{row['state']['m'][0]:.5g}" in text
 
 
 def test_the_equation_panel_puts_this_steps_numbers_into_the_rule(window, qtbot):
-    window.runList.setCurrentRow(2)  # Adam
+    named(window, "runList").setCurrentRow(2)  # Adam
     window.findChild(QAction, "equationAction").trigger()
     assert window.equation_panel.isVisible()
-    for _ in range(2):
-        window.stepButton.click()
-    qtbot.waitUntil(lambda: window.newest_step() == 2, timeout=10000)
-    window.redraw()
+    for expected in (1, 2):
+        named(window, "stepButton").click()
+        qtbot.waitUntil(lambda: window.newest_step() == expected, timeout=10000)
     panel = window.equation_panel
+    qtbot.waitUntil(lambda: "step 2: x" in panel.text.toPlainText())
     assert [panel.parameterCombo.itemText(i) for i in range(panel.parameterCombo.count())] == ["x", "y"]
     text = panel.text.toPlainText()
-    assert "step 2: x" in text and "m ← β₁·m + (1 − β₁)·g" in text and "m′ = m / (1 − β₁ᵗ)" in text
+    assert "m ← β₁·m + (1 − β₁)·g" in text and "m′ = m / (1 − β₁ᵗ)" in text
     row = window.histories[2].current
-    update = float(row["update"][0])
-    assert f"{update:.4g}".replace("-", "−") in text  # this step's Δθ for x, as the engine computed it
+    assert f"{float(row['update'][0]):.4g}".replace("-", "−") in text  # this step's Δθ for x, as computed
     assert "(1 − 0.9^3)" in text  # t = 3 for the update taken from step 2
     panel.parameterCombo.setCurrentIndex(1)
     qtbot.waitUntil(lambda: "step 2: y" in panel.text.toPlainText())
     assert f"{float(row['update'][1]):.4g}".replace("-", "−") in panel.text.toPlainText()
+
+
+def test_newtons_equation_lines_use_the_hessian_from_the_session(window, qtbot):
+    optimizer = named(window, "optimizerCombo", QComboBox)
+    optimizer.setCurrentIndex(optimizer.findData("newton"))
+    qtbot.waitUntil(lambda: window.ready)
+    window.findChild(QAction, "equationAction").trigger()
+    named(window, "stepButton").click()
+    qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
+    panel = window.equation_panel
+    qtbot.waitUntil(lambda: "H⁻¹" in panel.text.toPlainText(), timeout=10000)
 
 
 def test_the_equation_panel_names_a_networks_weights(window, qtbot):
@@ -402,27 +458,27 @@ def test_the_equation_panel_names_a_networks_weights(window, qtbot):
     window.load_experiment(experiment)
     window.equation_panel.show()
     qtbot.waitUntil(lambda: window.ready)
-    window.stepButton.click()
+    named(window, "stepButton").click()
     qtbot.waitUntil(lambda: window.newest_step() == 1, timeout=10000)
-    window.redraw()
     panel = window.equation_panel
+    qtbot.waitUntil(lambda: panel.parameterCombo.count() == 3)
     assert [panel.parameterCombo.itemText(i) for i in range(3)] == ["layer 1 W[1,1]", "layer 1 W[2,1]", "layer 1 b[1]"]
     panel.parameterCombo.setCurrentIndex(2)
     qtbot.waitUntil(lambda: "layer 1 b[1]" in panel.text.toPlainText())
     assert "v ← α·v + (1 − τ)·g" in panel.text.toPlainText()
 
 
-def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
-    from gradsim.gui.lesson_browser import LessonBrowser
-    from gradsim.lessons import load_lessons
-    browser = LessonBrowser(load_lessons(), window)
-    qtbot.addWidget(browser)
-    titles = [browser.list.item(i).text() for i in range(browser.list.count())]
-    assert len(titles) == 19 and titles[18] == "19. Backprop fails to separate where the perceptron succeeds"
-    browser.list.setCurrentRow(18)
-    details = browser.details.toPlainText()
-    assert "M. L. Brady, R. Raghavan, J. Slawny" in details and "5 steps, 2 questions" in details
-    window.start_lesson(browser.chosen())
-    assert window.lesson_player.lesson.path.stem == "19_spoiler"
-    qtbot.waitUntil(lambda: window.ready)
-    assert window.experiment.start == (0.5, 0.5, 0.0) and window.network.mlp.loss == "sigmoid_mse"
+def test_help_menu_lists_the_shortcuts_and_says_what_gradsim_is(window):
+    import gradsim
+    from PySide6.QtWidgets import QTextBrowser
+    window.findChild(QAction, "shortcutsAction").trigger()
+    shortcuts = window.findChild(QWidget, "shortcutsDialog").findChild(QTextBrowser).toPlainText()
+    assert "Page Down" in shortcuts and "Ctrl+Q" in shortcuts and "Escape" in shortcuts
+    window.findChild(QAction, "aboutAction").trigger()
+    about = window.findChild(QWidget, "aboutDialog").findChild(QTextBrowser).toPlainText()
+    assert gradsim.__version__ in about and "Kingma" in about
+
+
+def test_file_quit_closes_the_window(window, qtbot):
+    window.findChild(QAction, "quitAction").trigger()
+    qtbot.waitUntil(lambda: not window.isVisible())

@@ -45,7 +45,10 @@ def joined(pieces, key):
 
 def test_configure_reports_every_start():
     session, replies = configured()
-    chunk, = replies
+    configured_, chunk = replies
+    info = configured_.info
+    assert info.kind == "surface" and info.start == (-1.2, 1.0) and info.minimum == 0.0
+    assert info.stationary == ((1.0, 1.0, "minimum"),) and info.parameter_names[2] == ("x", "y")
     assert isinstance(chunk, p.Chunk) and chunk.generation == 7 and set(chunk.rows) == {0, 1, 2}
     np.testing.assert_array_equal(chunk.rows[0]["current"]["params"], [-1.2, 1.0])
 
@@ -178,7 +181,10 @@ def test_the_hessian_a_slice_and_a_field_come_from_the_session():
     assert field.values.shape == (20, 30) and field.values[0, 0] == pytest.approx(2509.0)
     network = Experiment(dataset="xor", model={"hidden": [4]}, runs=[RunConfig("sgd", {"lr": 0.5})]).validate()
     session, replies = configured(network)
-    start = replies[0].rows[0]["current"]["params"]
+    assert replies[0].info.kind == "network" and replies[0].info.layers == 2 and replies[0].info.binary == (True,)
+    start = replies[1].rows[0]["current"]["params"]
+    (boundary,) = session.handle(p.BoundaryRequest(7, 0, 0, start, (-1, 1, -1, 1), 40, 30))
+    assert boundary.values.shape == (30, 40) and 0 <= boundary.values.min() <= boundary.values.max() <= 1
     (sl,) = session.handle(p.SliceRequest(7, 0, 0, np.array([start, start + 0.01])))
     assert sl.values["loss"].shape == (25, 25) and np.allclose(sl.values["path"][-1], 0.0)
 

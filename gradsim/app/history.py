@@ -40,12 +40,35 @@ class RunHistory:
             self._thin()
         current = rows.get("current")
         if current is not None:
-            self.current = current
-            one = np.ones(1, dtype=bool)
-            self._append({key: np.asarray(current[key])[None] for key in FIELDS},
-                         {k: np.asarray(v)[None] for k, v in current["state"].items()},
-                         {k: np.asarray(v)[None] for k, v in current.get("extra", {}).items()}, one)
-            self.provisional = True
+            self._append_current(current)
+        elif self.count:  # a run that diverged: its last finite row is where it ends
+            self.current = self.row(self.count - 1)
+
+    def _append_current(self, current: dict) -> None:
+        self.current = current
+        one = np.ones(1, dtype=bool)
+        self._append({key: np.asarray(current[key])[None] for key in FIELDS},
+                     {k: np.asarray(v)[None] for k, v in current["state"].items()},
+                     {k: np.asarray(v)[None] for k, v in current.get("extra", {}).items()}, one)
+        self.provisional = True
+
+    def replace_current(self, current: dict) -> None:
+        """The newest row again (as a hyperparameter change or a rewind recomputed it)."""
+        if self.provisional:
+            self.count -= 1
+        elif self.count and int(self.columns["step"][self.count - 1]) == int(current["step"]):
+            self.count -= 1
+        self._append_current(current)
+
+    def truncate(self, step: int) -> None:
+        """Forget every row after `step` (a rewind); `replace_current` then gives the row at `step`."""
+        steps = self.get("step")
+        self.count = int(np.searchsorted(steps, step, side="right"))
+        self.provisional = False
+        self.current = self.row(self.count - 1) if self.count else None
+        if self.diverged_at is not None and self.diverged_at > step:
+            self.status, self.diverged_at, self.reason = "ok", None, ''
+
 
     def _append(self, values: dict, state: dict, extra: dict, keep: np.ndarray) -> None:
         values = dict(values)

@@ -86,11 +86,51 @@ class FieldRequest:
 
 
 @dataclass(frozen=True)
+class BoundaryRequest:
+    """Run `run`'s network output over an nx × ny grid of `view`, with the weights `params`."""
+    generation: int
+    run: int
+    step: int
+    params: np.ndarray
+    view: tuple[float, float, float, float]
+    nx: int
+    ny: int
+
+
+@dataclass(frozen=True)
 class Shutdown:
     generation: int = 0
 
 
 # --- replies: session → app ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProblemInfo:
+    """What the views need to know of the problem, so that the window never builds one itself."""
+    kind: str                                  # "surface" or "network"
+    title: str
+    view: tuple[float, float, float, float]    # the default window onto the trajectory panel
+    start: tuple[float, ...] | None = None     # a surface's start point
+    stationary: tuple = ()                     # a surface's known critical points (x, y, kind)
+    minimum: float | None = None               # the lowest known minimum's value f*, if known
+    parameter_names: tuple = ()                # per run: "x", "y" or "layer 1 W[1,2]", ...
+    # a network's data (at most MAX_POINTS_DRAWN of it) and what its output means
+    points: np.ndarray | None = None
+    targets: np.ndarray | None = None
+    n_points: int = 0
+    task: str = ""
+    classes: int = 0
+    layers: int = 0
+    binary: tuple = ()                         # per run: one output read as P(class 1)
+    has_test: bool = False
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The runs are built; sent before their first rows."""
+    generation: int
+    info: ProblemInfo
+
+
 @dataclass(frozen=True)
 class Chunk:
     """New rows of each run that moved ({run index: rows as `Stepper.run` returns them, plus
@@ -135,6 +175,13 @@ class Stopped:
 
 
 @dataclass(frozen=True)
+class Paused:
+    """Playing stopped at `step`: nothing more of this generation is on its way."""
+    generation: int
+    step: int
+
+
+@dataclass(frozen=True)
 class Rewound:
     """Every run is back at `step`; `current` holds each run's row there."""
     generation: int
@@ -171,6 +218,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Boundary:
+    generation: int
+    run: int
+    step: int
+    view: tuple[float, float, float, float]
+    values: np.ndarray        # (ny, nx): see NetworkProblem.output_grid
+    curve: np.ndarray | None  # regression: the model's output along x (nx,)
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     """Sent while playing when nothing else was, so that the app can tell a busy session from a dead one."""
     generation: int
@@ -183,5 +240,7 @@ class Failed:
     text: str
 
 
-Command = Configure | Play | Speed | StepOnce | SetHparams | Rewind | Inspect | SliceRequest | FieldRequest | Shutdown
-Reply = Chunk | Diverged | Accepted | Rejected | Stopped | Rewound | Inspection | Slice | Field | Heartbeat | Failed
+Command = (Configure | Play | Speed | StepOnce | SetHparams | Rewind | Inspect | SliceRequest | FieldRequest
+           | BoundaryRequest | Shutdown)
+Reply = (Configured | Chunk | Diverged | Accepted | Rejected | Stopped | Paused | Rewound | Inspection | Slice | Field | Boundary
+         | Heartbeat | Failed)

@@ -14,6 +14,8 @@ import time
 import numpy as np
 
 from ..core.diagnosis import divergence_reason
+from ..core.equations import parameter_names
+from ..core.mlp import BINARY_LOSSES
 from ..experiment import Experiment
 from . import protocol as p
 from .runs import Until, apply_changes, build_steppers
@@ -45,11 +47,17 @@ class Session:
 
     # --- commands ----------------------------------------------------------------------------------
     def handle(self, command) -> list:
-        """Carry out one command; the replies to send back, in order."""
+        """Carry out one command; the replies to send back, in order. A command that fails is
+        answered with `Failed` saying why, and the session goes on."""
+        generation = getattr(command, "generation", self.generation)
         handler = getattr(self, "_" + type(command).__name__.lower(), None)
         if handler is None:
-            return [p.Failed(getattr(command, "generation", self.generation), f"unknown command {command!r}")]
-        return handler(command)
+            return [p.Failed(generation, f"unknown command {command!r}")]
+        try:
+            return handler(command)
+        except Exception as error:  # noqa: BLE001  (the session must outlive any one bad command)
+            self.playing = False
+            return [p.Failed(generation, f"{type(error).__name__}: {error}")]
 
     def _configure(self, command: p.Configure) -> list:
         experiment = Experiment.from_json(command.experiment)
@@ -60,7 +68,7 @@ class Session:
         self._pinned, self._interval = {0}, max(64, experiment.max_steps // SNAPSHOTS_PER_RUN)
         if self.until is not None and self._until_holds_now():
             self.max_steps = 0
-        replies = []
+        replies = [p.Configured(self.generation, describe(experiment, self.steppers))]
         if command.resume and experiment.steps_played:
             replies += self._replay(experiment.steps_played)
         return replies + [p.Chunk(self.generation, {i: s.run(0) | {"current": s.record()}
@@ -68,9 +76,12 @@ class Session:
 
     def _play(self, command: p.Play) -> list:
         self.generation = command.generation
+        was_playing = self.playing
         self.playing = bool(command.playing) and not self._done()
         self._last_tick, self._debt = time.perf_counter(), 0.0
-        return [] if self.playing or not command.playing else [p.Stopped(self.generation, self._newest())]
+        if command.playing and not self.playing:
+            return [p.Stopped(self.generation, self._newest())]
+        return [p.Paused(self.generation, self._newest())] if was_playing and not self.playing else []
 
     def _speed(self, command: p.Speed) -> list:
         self.speed = max(0.0, float(command.steps_per_second))
@@ -138,6 +149,18 @@ class Session:
             return [p.Failed(command.generation, "there is no surface to draw")]
         xs, ys, values = problem.grid(int(command.nx), int(command.ny), tuple(command.view))
         return [p.Field(command.generation, tuple(command.view), xs, ys, values)]
+
+    def _boundaryrequest(self, command: p.BoundaryRequest) -> list:
+        problem = self.steppers[command.run].problem
+        xmin, xmax, ymin, ymax = command.view
+        xs, ys = np.linspace(xmin, xmax, int(command.nx)), np.linspace(ymin, ymax, int(command.ny))
+        params = np.asarray(command.params, dtype=float)
+        if problem.data.task == "classification":
+            values, curve = problem.output_grid(params, xs, ys), None
+        else:  # regression: the fitted curve over the data
+            values = np.zeros((2, 2))
+            curve = problem.mlp.predict(params, np.column_stack([xs, np.zeros_like(xs)]))[:, 0]
+        return [p.Boundary(command.generation, command.run, command.step, tuple(command.view), values, curve)]
 
     # --- stepping ----------------------------------------------------------------------------------
     def tick(self) -> list:
@@ -273,6 +296,34 @@ class Session:
         return replies
 
 
+MAX_POINTS_DRAWN = 5000  # a network's data drawn on the panel: all of it, or an even sample this size
+
+
+def describe(experiment: Experiment, steppers) -> p.ProblemInfo:
+    """What the window shows of the problem (built here, in the session, never in the window)."""
+    problem = steppers[0].problem
+    if not experiment.is_network:
+        stationary = tuple((pt.x, pt.y, pt.kind) for pt in problem.stationary_points)
+        minima = [float(problem.loss(np.array([x, y]))) for x, y, kind in stationary if kind == "minimum"]
+        return p.ProblemInfo("surface", problem.spec.title, tuple(problem.view),
+                             start=tuple(float(v) for v in experiment.resolved_start()), stationary=stationary,
+                             minimum=min(minima) if minima else None,
+                             parameter_names=tuple(tuple(parameter_names()) for _ in steppers))
+    data = problem.data
+    X, y = data.X, data.y
+    shown = np.linspace(0, len(X) - 1, MAX_POINTS_DRAWN).astype(int) if len(X) > MAX_POINTS_DRAWN else slice(None)
+    pad = 0.15 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+    if data.task == "regression":
+        low[1], high[1] = float(min(y.min(), -1.5)), float(max(y.max(), 1.5))
+    return p.ProblemInfo("network", data.name, (float(low[0]), float(high[0]), float(low[1]), float(high[1])),
+                         parameter_names=tuple(tuple(parameter_names(s.problem.mlp)) for s in steppers),
+                         points=X[shown], targets=y[shown], n_points=len(X), task=data.task, classes=data.classes,
+                         layers=problem.mlp.n_layers,
+                         binary=tuple(s.problem.mlp.loss in BINARY_LOSSES for s in steppers),
+                         has_test=data.X_test is not None)
+
+
 def serve(connection) -> None:
     """The child process's loop: answer commands, step while playing, send what happened."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the window's to handle
@@ -293,9 +344,6 @@ def serve(connection) -> None:
                 replies += session.tick()
         except (EOFError, OSError):  # the window has gone
             break
-        except Exception as error:  # a bad command must not kill the session; say what happened
-            session.playing = False
-            replies = [p.Failed(session.generation, f"{type(error).__name__}: {error}")]
         if session.playing and not replies and time.perf_counter() - last_sent > HEARTBEAT_SECONDS:
             replies = [p.Heartbeat(session.generation)]
         try:

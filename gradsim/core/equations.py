@@ -256,3 +256,13 @@ def explain(optimizer: str, hparams: dict, row: dict, previous_state: dict | Non
                       values["theta"] + values["delta"]))
     return lines
 
+
+def parameter_names(mlp=None) -> list[str]:
+    """x, y on a surface; "layer 1 W[1,2]" … "layer 2 b[1]" on a network, in the flat vector's order."""
+    if mlp is None:
+        return ["x", "y"]
+    names = []
+    for layer, (_, _, (fan_in, fan_out)) in enumerate(mlp.slices(), start=1):
+        names += [f"layer {layer} W[{i + 1},{j + 1}]" for i in range(fan_in) for j in range(fan_out)]
+        names += [f"layer {layer} b[{j + 1}]" for j in range(fan_out)]
+    return names

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 
 from ..core.specs import HParam
 
@@ -96,3 +96,24 @@ def make_editor(spec: HParam, prefix: str):
     editor.setToolTip(f"{spec.symbol} — {spec.help}\nvalid range {spec.range_text()}" if spec.symbol
                       else spec.help)
     return editor
+
+
+def show_value(editor, value) -> None:
+    """Put the model's value into an editor without it announcing a change."""
+    with QSignalBlocker(editor):
+        editor.setValue(value)
+
+
+class ReasonLabel(QLabel):
+    """Why the value just typed was refused, shown under the editors until the next accepted change."""
+
+    def __init__(self, name: str):
+        super().__init__(objectName=name)
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #b00020")
+        self.setAccessibleName("Why the last value was refused")
+        self.hide()
+
+    def say(self, reason: str) -> None:
+        self.setText(reason)
+        self.setVisible(bool(reason))

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 import html
 
+from ..core.equations import parameter_names  # noqa: F401  (re-exported for the window)
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QTextBrowser, QVBoxLayout, QWidget
-
-
-def parameter_names(mlp=None) -> list[str]:
-    """x, y on a surface; "layer 1 W[1,2]" … "layer 2 b[1]" on a network, in the flat vector's order."""
-    if mlp is None:
-        return ["x", "y"]
-    names = []
-    for layer, (_, _, (fan_in, fan_out)) in enumerate(mlp.slices(), start=1):
-        names += [f"layer {layer} W[{i + 1},{j + 1}]" for i in range(fan_in) for j in range(fan_out)]
-        names += [f"layer {layer} b[{j + 1}]" for j in range(fan_out)]
-    return names
 
 
 class EquationPanel(QDockWidget):

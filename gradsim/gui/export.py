@@ -41,15 +41,37 @@ def export_plot(widget: pg.PlotWidget, path: str) -> None:
         raise ValueError(f"export a panel as .png or .svg, not '{path}'")
 
 
-def runs_csv(histories: list[RunHistory], optimizers: list[str]) -> str:
+def runs_csv(histories: list[RunHistory], optimizers: list[str], network: bool = False) -> str:
+    """One row per kept step and run: the point, loss, gradient and rates on a surface; on a network the
+    losses, accuracies and rate, then each layer's gradient norm, weight norm, update ratio and median rate."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    if not network:
+        writer.writerow(CSV_COLUMNS)
+        for index, (history, name) in enumerate(zip(histories, optimizers)):
+            for step, (x, y), loss, (gx, gy), (lx, ly) in zip(
+                    history.get("step").tolist(), history.get("params").tolist(), history.get("loss").tolist(),
+                    history.get("grad").tolist(), history.get("lr_eff").tolist()):
+                writer.writerow([index + 1, name, step, *map(repr, (x, y, loss, gx, gy, lx, ly))])
+        return buffer.getvalue()
+    layers = histories[0].get("extra.grad_norm_layers").shape[1] if histories and histories[0].count else 0
+    tested = bool(histories) and "extra.test_loss" in histories[0].columns
+    columns = ["run", "optimizer", "step", "epoch", "loss", "batch_loss", "train_accuracy"]
+    columns += ["test_loss", "test_accuracy"] if tested else []
+    columns += ["lr"] + [f"{what}_{i}" for i in range(1, layers + 1)
+                         for what in ("grad_norm", "weight_norm", "update_ratio", "lr_eff_median")]
+    writer.writerow(columns)
     for index, (history, name) in enumerate(zip(histories, optimizers)):
-        for step, (x, y), loss, (gx, gy), (lx, ly) in zip(
-                history.get("step").tolist(), history.get("params").tolist(), history.get("loss").tolist(),
-                history.get("grad").tolist(), history.get("lr_eff").tolist()):
-            writer.writerow([index + 1, name, step, *map(repr, (x, y, loss, gx, gy, lx, ly))])
+        get = history.get
+        series = [get("extra.epoch"), get("extra.train_loss"), get("loss"), get("extra.train_accuracy")]
+        series += [get("extra.test_loss"), get("extra.test_accuracy")] if tested else []
+        series.append(get("lr"))
+        per_layer = [get("extra.grad_norm_layers"), get("extra.weight_norm_layers"),
+                     get("extra.update_ratio_layers"), get("extra.lr_eff_layers")[:, :, 1]]
+        for k, step in enumerate(get("step").tolist()):
+            layer_values = [repr(float(values[k, i])) for i in range(layers) for values in per_layer]
+            writer.writerow([index + 1, name, step, int(series[0][k]), *(repr(float(s[k])) for s in series[1:]),
+                             *layer_values])
     return buffer.getvalue()
 
 

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QHBoxLayout, QLabel, Q
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from ..lessons.schema import Lesson
-from ..lessons.scenes import action_until, scene_experiment
+from ..lessons.scenes import action_steps, action_until, scene_experiment
 
+ACTION_SECONDS = 4.0
 PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
                "equation": "equationDock"}
 
@@ -64,6 +65,7 @@ class LessonPlayer(QDockWidget):
         self.setMinimumWidth(380)
         self.setMaximumWidth(520)
         self.hide()
+        window.controller.stopped.connect(lambda: self.lesson is not None and self.action_finished())
 
     # --- navigation -------------------------------------------------------------------------------
     def start(self, lesson: Lesson) -> None:
@@ -80,13 +82,19 @@ class LessonPlayer(QDockWidget):
             return
         if self.waiting:  # the class has predicted: run the action
             self._set_waiting(False)
-            self.window.play_when_ready()
+            self.window.model.play(True)  # at once, or as soon as every run has reported its start
             return
         if not self.revealed and self.current_step().question is not None:
             self.reveal()  # a clicker press first shows the answer, then moves on
             return
         if self.index + 1 < len(self.lesson.steps):
             self.index += 1
+            self.play_current()
+
+    def go_to(self, index: int) -> None:
+        """Step `index` (from 0) of the lesson, from its start."""
+        if self.lesson is not None and 0 <= index < len(self.lesson.steps):
+            self.index = index
             self.play_current()
 
     def previous(self) -> None:
@@ -128,6 +136,8 @@ class LessonPlayer(QDockWidget):
         if self.window.presenting:
             self.window.show_controls(step.scene.controls)
         runs = step.action.get("kind") in ("run", "run_until")
+        if runs:  # an action plays in about ACTION_SECONDS: slow enough to follow, never a long wait
+            self.window.transport.set_speed(max(30.0, action_steps(step) / ACTION_SECONDS))
         self._set_waiting(runs and step.question is not None)
         self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view,
                                    until=action_until(step))

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from ..core import Surface
-from ..core.mlp import BINARY_LOSSES
 
 # Thick antialiased pens over thousands of points are slow to stroke as one path in Qt's raster
 # engine; drawn as separate segments they are several times faster.
 pg.setConfigOptions(antialias=False, segmentedLineMode="on", background="w", foreground="k")
 
-MAX_PATH_POINTS = 600  # a curve or path is thinned evenly to this many points for drawing
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")
+MAX_PATH_POINTS = 600
+FIRST_STEPS = 10  # a time axis shows at least steps 0..FIRST_STEPS  # a curve or path is thinned evenly to this many points for drawing
 
 
 def thin(n: int, limit: int = MAX_PATH_POINTS) -> slice | np.ndarray:
@@ -57,6 +57,10 @@ class TimeSeriesPanel:
                 self.widget.removeItem(curve)
         self.widget.getPlotItem().legend.clear()
         self.curves = []
+        # a new run starts at step 0: the axes forget the old run's ranges
+        self.widget.getPlotItem().vb.disableAutoRange(pg.ViewBox.XAxis)
+        self.widget.setXRange(0, FIRST_STEPS, padding=0.02)
+        self.widget.enableAutoRange(pg.ViewBox.YAxis)
         parts = parts if parts is not None else self.default_parts
         self.curves_per_run = max(1, len(parts))
         styles = [pg.QtCore.Qt.SolidLine, pg.QtCore.Qt.DashLine, pg.QtCore.Qt.DotLine, pg.QtCore.Qt.DashDotLine]
@@ -71,9 +75,22 @@ class TimeSeriesPanel:
             self.curves.append(curves)
         self._data = [(np.empty(0), [np.empty(0)] * self.curves_per_run) for _ in labels]
 
+    def set_label(self, index: int, text: str) -> None:
+        """A run's legend entry (and read-out name) after its name or rate changed."""
+        if index >= len(self.curves):
+            return
+        curve = self.curves[index][0]
+        curve.opts["name"] = text
+        label = self.widget.getPlotItem().legend.getLabel(curve)
+        if label is not None:
+            label.setText(text, size=self.widget.getPlotItem().legend.opts["labelTextSize"])
+
     def set_run_data(self, index: int, steps: np.ndarray, series: list[np.ndarray], visible: bool) -> None:
         finite = [np.where(np.isfinite(s) & (s > 0), s, np.nan) for s in series]
         self._data[index] = (steps, finite)
+        box = self.widget.getPlotItem().vb
+        if len(steps) and steps[-1] > FIRST_STEPS and not box.autoRangeEnabled()[0]:
+            box.enableAutoRange(pg.ViewBox.XAxis)
         keep = thin(len(steps))
         for curve, values in zip(self.curves[index], finite):
             curve.setData(steps[keep], values[keep], connect="finite")
@@ -100,12 +117,14 @@ class TimeSeriesPanel:
         self.readout.setVisible(True)
 
 
-class TrajectoryPanel:
-    """Filled contours on a log scale, the marked stationary points, and every run's path."""
+class TrajectoryPanel(pg.QtCore.QObject):
+    """Filled contours on a log scale, the marked stationary points, and every run's path; on a
+    network, the data over the selected run's decision boundary (or its output, for regression)."""
 
-    start_clicked = None  # set by the window: a callable(x, y)
+    start_clicked = pg.QtCore.Signal(float, float)  # a left click on the plot: start every run there
 
     def __init__(self):
+        super().__init__()
         self.widget = pg.PlotWidget(title="Trajectory")
         self.widget.setObjectName("trajectoryPlot")
         self.widget.setAccessibleName("Trajectory on the loss surface")
@@ -128,85 +147,75 @@ class TrajectoryPanel:
         self.data_points = pg.ScatterPlotItem()
         self.widget.addItem(self.data_points)
         self.curve_line = self.widget.plot([], [], pen=pg.mkPen("k", width=3))
-        self.surface: Surface | None = None
-        self.problem = None
+        self.kind = ""  # "surface" or "network"
+        self.field = None  # the surface's loss on a grid (protocol.Field), for contours and the read-out
+        self.view = None
         self.point_size = 7.0  # of a network's data points; larger in presenter mode
         self.widget.scene().sigMouseMoved.connect(self._hover)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
 
-    def set_surface(self, surface: Surface, view=None) -> None:
-        """Contours of `surface` over `view` (xmin, xmax, ymin, ymax; default: the surface's own)."""
-        self.surface, self.problem = surface, None
+    def set_surface(self, info, view=None) -> None:
+        """A surface's window (`view`, default the surface's own) and its marked critical points;
+        the contours follow with `show_field`."""
+        self.kind, self.field = "surface", None
         self.data_points.setData([], [])
         self.curve_line.setData([], [])
+        self.image.clear()
         self.widget.setTitle("Trajectory")
-        view = tuple(view or surface.view)
-        xs, ys, values = surface.grid(240, 240, view)
-        finite = np.isfinite(values)
-        low = values[finite].min() if finite.any() else 0.0
-        # log-spaced bands: each band is a constant factor above the lowest value
-        shifted = np.log10(np.where(finite, values - low, np.nan) + 1e-3 * (np.nanmax(values) - low + 1e-12))
-        bands = np.floor(shifted * 4) / 4
-        self.image.setImage(np.nan_to_num(bands.T, nan=np.nanmax(bands)), autoLevels=True)
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        xmin, xmax, ymin, ymax = view
-        self.image.setRect(pg.QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+        self.view = xmin, xmax, ymin, ymax = tuple(view or info.view)
         for kind, item in self.markers.items():
-            points = [(p.x, p.y) for p in surface.stationary_points if p.kind == kind
-                      and xmin <= p.x <= xmax and ymin <= p.y <= ymax]
-            item.setData([p[0] for p in points], [p[1] for p in points])
+            points = [(x, y) for x, y, k in info.stationary if k == kind and xmin <= x <= xmax and ymin <= y <= ymax]
+            item.setData([q[0] for q in points], [q[1] for q in points])
         self.widget.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
 
-    def set_network(self, problem, view=None) -> None:
-        """Show a network's data over `view` (default: the data with a margin); `set_boundary`
+    def show_field(self, field) -> None:
+        """Filled contours of the loss on the field's grid, in log-spaced bands."""
+        self.field = field
+        self.image.setImage(_bands(field.values).T, autoLevels=True)
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        xmin, xmax, ymin, ymax = field.view
+        self.image.setRect(pg.QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def set_network(self, info, view=None) -> None:
+        """Show a network's data over `view` (default: the data with a margin); `show_boundary`
         then colours the plane by the model's output."""
-        self.surface = None
-        self.problem = problem
-        X, y = problem.data.X, problem.data.y
+        self.kind, self.field = "network", None
         for item in self.markers.values():
             item.setData([], [])
         self.start_marker.setData([], [])
-        pad = 0.15 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
-        low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
-        if problem.data.task == "regression":
-            low[1], high[1] = float(min(y.min(), -1.5)), float(max(y.max(), 1.5))
-        if view is not None:
-            low, high = np.array([view[0], view[2]], dtype=float), np.array([view[1], view[3]], dtype=float)
-        self.network_view = (low[0], high[0], low[1], high[1])
-        self.xs, self.ys = np.linspace(low[0], high[0], 100), np.linspace(low[1], high[1], 100)
-        palette = [pg.mkBrush(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")]
-        if problem.data.task == "classification":
-            self.data_points.setData(X[:, 0], X[:, 1], brush=[palette[int(c) % 5] for c in y], size=self.point_size,
-                                     pen=pg.mkPen("w", width=0.8))
+        self.view = low_x, high_x, low_y, high_y = tuple(view or info.view)
+        X, y = info.points, info.targets
+        palette = [pg.mkBrush(c) for c in CLASS_COLORS]
+        if info.task == "classification":
+            self.data_points.setData(X[:, 0], X[:, 1], brush=[palette[int(c) % len(palette)] for c in y],
+                                     size=self.point_size, pen=pg.mkPen("w", width=0.8))
         else:
-            self.data_points.setData(X[:, 0], y[:, 0], brush=palette[0], size=self.point_size, pen=pg.mkPen("w", width=0.8))
+            self.data_points.setData(X[:, 0], y[:, 0], brush=palette[0], size=self.point_size,
+                                     pen=pg.mkPen("w", width=0.8))
         self.image.setImage(np.zeros((2, 2)))
-        self.image.setRect(pg.QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1]))
-        self.widget.setTitle("Decision boundary (selected run)" if problem.data.task == "classification"
+        self.image.setRect(pg.QtCore.QRectF(low_x, low_y, high_x - low_x, high_y - low_y))
+        self.widget.setTitle("Decision boundary (selected run)" if info.task == "classification"
                              else "Model output (selected run)")
-        self.widget.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0)
+        self.widget.setRange(xRange=(low_x, high_x), yRange=(low_y, high_y), padding=0)
 
-    def set_boundary(self, theta: np.ndarray) -> None:
-        problem = self.problem
-        if problem.data.task == "classification":
-            values = problem.output_grid(theta, self.xs, self.ys)
+    def show_boundary(self, boundary, binary: bool) -> None:
+        """The network's output over the plane (classification) or along x (regression)."""
+        if boundary.curve is None:
+            values = boundary.values
             self.image.setImage(values.T, levels=(0, max(1.0, float(values.max()))))
-            self.image.setColorMap(pg.colormap.get("CET-D1A") if problem.mlp.loss in BINARY_LOSSES
-                                   else pg.colormap.get("viridis"))
-            low_x, high_x, low_y, high_y = self.network_view
+            self.image.setColorMap(pg.colormap.get("CET-D1A") if binary else pg.colormap.get("viridis"))
+            low_x, high_x, low_y, high_y = boundary.view
             self.image.setRect(pg.QtCore.QRectF(low_x, low_y, high_x - low_x, high_y - low_y))
             self.curve_line.setData([], [])
-        else:  # regression: the fitted curve over the data
-            points = np.column_stack([self.xs, np.zeros_like(self.xs)])
-            self.curve_line.setData(self.xs, problem.mlp.predict(theta, points)[:, 0])
+        else:
+            low_x, high_x = boundary.view[:2]
+            self.curve_line.setData(np.linspace(low_x, high_x, len(boundary.curve)), boundary.curve,
+                                    pen=pg.mkPen("k", width=3))
 
     def show_loss_slice(self, sl: dict, color: str) -> None:
         """A 2-D slice of the training loss around the weights, with the path projected onto it."""
         a, b, values = sl["a"], sl["b"], sl["loss"]
-        finite = np.isfinite(values)
-        low = values[finite].min() if finite.any() else 0.0
-        shifted = np.log10(np.where(finite, values - low, np.nan) + 1e-3 * (np.nanmax(values) - low + 1e-12))
-        self.image.setImage(np.nan_to_num(np.floor(shifted * 4).T / 4, nan=np.nanmax(shifted)), autoLevels=True)
+        self.image.setImage(_bands(values).T, autoLevels=True)
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.image.setRect(pg.QtCore.QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
         self.data_points.setData([], [])
@@ -237,20 +246,31 @@ class TrajectoryPanel:
         self.heads[index].setVisible(visible and len(xy) > 0)
 
     def _hover(self, position) -> None:
-        if self.surface is None or not self.widget.sceneBoundingRect().contains(position):
+        field = self.field
+        if field is None or not self.widget.sceneBoundingRect().contains(position):
             return
         point = self.widget.getPlotItem().vb.mapSceneToView(position)
-        with np.errstate(all="ignore"):
-            value = float(self.surface.loss(np.array([point.x(), point.y()])))
-        self.readout.setText(f"x {point.x():.4g}   y {point.y():.4g}   f {value:.4g}")
+        i = int(np.clip(np.searchsorted(field.ys, point.y()), 0, len(field.ys) - 1))
+        j = int(np.clip(np.searchsorted(field.xs, point.x()), 0, len(field.xs) - 1))
+        self.readout.setText(f"x {point.x():.4g}   y {point.y():.4g}   f ≈ {field.values[i, j]:.4g}")
         self.readout.setPos(point.x(), point.y())
         self.readout.setVisible(True)
 
     def _clicked(self, event) -> None:
-        if event.button() != pg.QtCore.Qt.LeftButton or self.start_clicked is None:
+        if event.button() != pg.QtCore.Qt.LeftButton or self.kind != "surface":
             return
         box = self.widget.getPlotItem().vb
         if not box.sceneBoundingRect().contains(event.scenePos()):
             return
         point = box.mapSceneToView(event.scenePos())
-        self.start_clicked(point.x(), point.y())
+        self.start_clicked.emit(point.x(), point.y())
+
+
+def _bands(values: np.ndarray) -> np.ndarray:
+    """Log-spaced bands of a loss field: each band a constant factor above the lowest value."""
+    finite = np.isfinite(values)
+    low = values[finite].min() if finite.any() else 0.0
+    high = np.nanmax(np.where(finite, values, np.nan)) if finite.any() else 1.0
+    shifted = np.log10(np.where(finite, values - low, np.nan) + 1e-3 * (high - low + 1e-12))
+    bands = np.floor(shifted * 4) / 4
+    return np.nan_to_num(bands, nan=np.nanmax(bands) if np.isfinite(bands).any() else 0.0)

@@ -1,0 +1,72 @@
+"""The thin Qt layer over the app model: the session client, and the model's changes as Qt signals.
+
+Views connect to these signals (Qt disconnects them when a view is destroyed, and queues them
+across threads) and call the model's methods (`controller.model`) to ask for changes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from ..app.model import AppModel, LogEntry
+from .session_client import LocalSession, ProcessSession
+
+MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
+                 "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
+                 "field_ready", "boundary_ready", "stopped")
+
+
+class Controller(QObject):
+    configured = Signal()
+    experiment_changed = Signal()
+    run_changed = Signal(int)
+    selection_changed = Signal(int)
+    rows_changed = Signal()
+    shown_changed = Signal()
+    playing_changed = Signal(bool)
+    status_changed = Signal(str)
+    logged = Signal(object)
+    rejected = Signal(str, str)
+    inspected = Signal()
+    sliced = Signal()
+    field_ready = Signal()
+    boundary_ready = Signal()
+    stopped = Signal()
+
+    def __init__(self, model: AppModel, session: str = "process", parent=None):
+        """`session` is "process" (a child process, as the app runs) or "local" (in this process)."""
+        super().__init__(parent)
+        self.model = model
+        self._kind = session
+        self._bridges = []
+        for name in MODEL_SIGNALS:
+            qt_signal = getattr(self, name)
+            bridge = (lambda *args, s=qt_signal: s.emit(*args))
+            getattr(model, name).connect(bridge)
+            self._bridges.append((name, bridge))
+        self.client = self._start_session()
+
+    def _start_session(self):
+        client = (LocalSession if self._kind == "local" else ProcessSession)(self)
+        client.reply.connect(self.model.receive)
+        client.died.connect(self._restart)
+        self.model.send = client.send
+        return client
+
+    def _restart(self, reason: str) -> None:
+        """A new session, with the runs replayed to where they were."""
+        old = self.client
+        old.reply.disconnect(self.model.receive)
+        old.shutdown(timeout=1.0)
+        old.deleteLater()
+        self.client = self._start_session()
+        self.model.recover(reason)
+
+    def shutdown(self) -> None:
+        for name, bridge in self._bridges:
+            getattr(self.model, name).disconnect(bridge)
+        self._bridges.clear()
+        self.model.send = lambda command: None
+        self.client.shutdown()
+
+
+__all__ = ["Controller", "LogEntry"]

@@ -1,0 +1,169 @@
+"""The app's link to its stepping session: in a child process (the app), or in this process (tests).
+
+Stepping NumPy from Python holds the interpreter lock; in a thread of the app's own process it
+would slow every paint of the window (pyqtgraph draws in Python). So the app's session
+(`gradsim.app.session.serve`) runs in a separate process. Commands go into a queue that a sender
+thread writes down the pipe, so the GUI thread never waits for the child to read (and a queued
+`Configure` makes every command before it pointless: the newest one wins). A receiver thread waits
+on the pipe and hands each reply to the GUI thread as a queued Qt signal. A watchdog notices a
+session that died or stopped answering while playing, and says so (`died`); the controller then
+starts a new one.
+"""
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import threading
+import time
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from ..app import protocol as p
+from ..app.session import TICK_SECONDS, Session, serve
+
+SILENCE_SECONDS = 2.0  # no word from a playing session for this long: it is wedged
+
+
+class SessionClient(QObject):
+    """What the controller needs of a session: `send(command)`, `reply`, `died`, `shutdown()`."""
+    reply = Signal(object)
+    died = Signal(str)
+
+    def send(self, command) -> None:
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        raise NotImplementedError
+
+
+class _Receiver(QThread):
+    message = Signal(object)
+
+    def __init__(self, connection):
+        super().__init__()
+        self.connection = connection
+
+    def run(self) -> None:
+        while True:
+            try:
+                message = self.connection.recv()  # blocks without holding the interpreter lock
+            except (EOFError, OSError, TypeError):
+                return
+            self.message.emit(message)
+
+
+class ProcessSession(SessionClient):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+        self._connection, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), daemon=True, name="gradsim-session")
+        self.process.start()
+        child.close()
+        self._queue: collections.deque = collections.deque()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._sender = threading.Thread(target=self._send_loop, name="gradsim-session-sender", daemon=True)
+        self._sender.start()
+        self.receiver = _Receiver(self._connection)
+        self.receiver.message.connect(self._heard)
+        self.receiver.start()
+        self._playing = False
+        self._last_heard = time.monotonic()
+        self._dead = False
+        self.watchdog = QTimer(self)
+        self.watchdog.setInterval(500)
+        self.watchdog.timeout.connect(self._check)
+        self.watchdog.start()
+
+    def send(self, command) -> None:
+        if isinstance(command, p.Play):
+            self._playing = command.playing
+            self._last_heard = time.monotonic()
+        with self._wake:
+            if isinstance(command, p.Configure):
+                self._queue.clear()  # everything queued before a new experiment is moot
+            self._queue.append(command)
+            self._wake.notify()
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._closing:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                command = self._queue.popleft()
+            try:
+                self._connection.send(command)
+            except (BrokenPipeError, OSError, ValueError):
+                return
+            if isinstance(command, p.Shutdown):
+                return
+
+    def _heard(self, message) -> None:
+        self._last_heard = time.monotonic()
+        if isinstance(message, p.Stopped):
+            self._playing = False
+        self.reply.emit(message)
+
+    def _check(self) -> None:
+        if self._dead or self._closing:
+            return
+        if not self.process.is_alive():
+            self._dead = True
+            self.died.emit(f"the simulation session stopped (exit code {self.process.exitcode})")
+        elif self._playing and time.monotonic() - self._last_heard > SILENCE_SECONDS:
+            self._dead = True
+            self.process.terminate()
+            self.died.emit(f"the simulation session stopped answering for {SILENCE_SECONDS:g} s")
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the session, the sender and the receiver; waits for all three."""
+        self.watchdog.stop()
+        with self._wake:
+            self._queue.clear()
+            self._queue.append(p.Shutdown())
+            self._closing = True
+            self._wake.notify()
+        self._sender.join(timeout)
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1.0)
+        self._connection.close()
+        self.receiver.wait(int(timeout * 1000))
+
+
+class LocalSession(SessionClient):
+    """The session in this process, driven by timers: for tests (no child process to start)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.session = Session()
+        self._pending: list = []
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(int(TICK_SECONDS * 1000))
+        self.ticker.timeout.connect(self._tick)
+
+    def send(self, command) -> None:
+        self._pending.append(command)
+        QTimer.singleShot(0, self._work)
+
+    def _work(self) -> None:
+        while self._pending:
+            for reply in self.session.handle(self._pending.pop(0)):
+                self.reply.emit(reply)
+        if self.session.playing and not self.ticker.isActive():
+            self.ticker.start()
+
+    def _tick(self) -> None:
+        if not self.session.playing:
+            self.ticker.stop()
+            return
+        for reply in self.session.tick():
+            self.reply.emit(reply)
+
+    def shutdown(self, timeout: float = 0.0) -> None:
+        self.ticker.stop()
+        self._pending.clear()

@@ -1,0 +1,94 @@
+"""Lessons in the app: the player, the browser, presenter mode, and the runs the class sees."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gradsim.gui import MainWindow
+from gradsim.lessons import load_lessons
+from gradsim.lessons.runner import play_step
+
+pytestmark = pytest.mark.usefixtures("no_leftover_threads")
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(session="local")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    yield win
+    win.close()
+
+
+def lesson(stem):
+    return next(item for item in load_lessons() if item.path.stem == stem)
+
+
+def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
+    window.start_lesson(lesson("02_learning_rate"))
+    player = window.lesson_player
+    assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 2"
+    assert "Which run will blow up?" in player.questionLabel.text()
+    assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
+    assert window.focusWidget() is player.nextButton  # a clicker's keys reach the lesson, not an editor
+    player.choices.button(3).setChecked(True)  # the class predicts η = 0.25 while the scene waits at step 0
+    qtbot.waitUntil(lambda: window.ready)
+    assert player.waiting and player.nextButton.text() == "Run ▶" and window.newest_step() == 0
+    qtbot.keyClick(window, Qt.Key_PageDown)  # the clicker runs the action
+    qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
+    assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
+    assert window.histories[3].status == "diverged"
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
+    assert [run.name for run in window.experiment.runs] == ["edge", "over"]
+    qtbot.waitUntil(lambda: window.newest_step() == 3000, timeout=60000)
+    assert not player.nextButton.isEnabled()  # the last step
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 2")
+    qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: run, reveal, then advance
+    qtbot.waitUntil(lambda: player.revealed, timeout=30000)
+    qtbot.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
+    window.set_presenter(True)
+    assert window.presenting and not window.findChild(object, "controlsDock").isVisible()
+    visible = {name for name, actions in window.transport.control_actions.items() if actions and actions[-1].isVisible()}
+    assert visible == {"transport", "timeline"}  # what the step names (the default); no speed slider
+    qtbot.keyClick(window, Qt.Key_Escape)  # Escape leaves presenter mode
+    assert not window.presenting
+    player.leaveButton.click()
+    assert player.lesson is None and not window.presenting
+    assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded
+
+
+@pytest.mark.parametrize("stem, number", [("10_saddle_points", 3), ("05_momentum", 2), ("04_batch_sizes", 2)])
+def test_the_app_shows_what_the_checker_checked(window, qtbot, stem, number):
+    """Noise, run-until and mini-batches: the histories the window draws equal the checker's traces."""
+    chosen = lesson(stem)
+    step = chosen.steps[number - 1]
+    window.start_lesson(chosen)
+    player = window.lesson_player
+    player.go_to(number - 1)
+    if player.waiting:  # a question first: the class predicts, then the action runs
+        player.next()
+    qtbot.waitUntil(lambda: window.ready and window.newest_step() > 0 and not window.model.in_flight
+                    and not window.model.playing, timeout=60000)
+    traces = play_step(step)
+    for index, run in enumerate(step.scene.runs):
+        history, trace = window.histories[index], traces[run.name]
+        assert history.last_step == trace.step[-1]
+        np.testing.assert_array_equal(history.get("params"), trace.params, err_msg=run.name)
+
+
+def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
+    from gradsim.gui.lesson_browser import LessonBrowser
+    browser = LessonBrowser(load_lessons(), window)
+    qtbot.addWidget(browser)
+    titles = [browser.list.item(i).text() for i in range(browser.list.count())]
+    assert len(titles) == len(load_lessons()) and "19. Backprop fails to separate where the perceptron succeeds" in titles
+    browser.list.setCurrentRow(titles.index("19. Backprop fails to separate where the perceptron succeeds"))
+    details = browser.details.toPlainText()
+    assert "M. L. Brady, R. Raghavan, J. Slawny" in details
+    window.start_lesson(browser.chosen())
+    assert window.lesson_player.lesson.path.stem == "19_spoiler"
+    qtbot.waitUntil(lambda: window.ready)
+    assert window.experiment.start == (0.5, 0.5, 0.0) and window.model.info.binary[0]

@@ -1,0 +1,142 @@
+"""The app with its session in a child process, as users run it: closing, crashes, idling, signals."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from PySide6.QtWidgets import QSlider
+
+from gradsim.gui import MainWindow
+
+pytestmark = pytest.mark.usefixtures("no_leftover_threads")
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    yield win
+    win.close()
+
+
+def child_cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_closing_mid_run_stops_the_session(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    win.findChild(QSlider, "speedSlider").setValue(100)
+    win.transport.playButton.click()
+    qtbot.waitUntil(lambda: win.newest_step() > 10, timeout=20000)
+    client = win.controller.client
+    win.close()
+    assert not client.process.is_alive() and not client.receiver.isRunning()
+
+
+def test_a_killed_session_is_noticed_restarted_and_replayed(window, qtbot):
+    window.findChild(QSlider, "speedSlider").setValue(100)
+    window.transport.playButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() > 500, timeout=20000)
+    window.transport.playButton.click()
+    qtbot.waitUntil(lambda: not window.model.in_flight)  # the session said where it paused
+    at = window.newest_step()
+    before = window.histories[2].get("params")[:at + 1].copy()
+    old = window.controller.client
+    os.kill(old.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.controller.client is not old and window.ready and window.newest_step() == at,
+                    timeout=20000)
+    assert "stopped" in window.model.log[-1].text and f"step {at}" in window.model.log[-1].text
+    assert (window.histories[2].get("params") == before).all()  # replayed to exactly where it was
+    window.transport.playButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() > at + 100, timeout=20000)  # and it plays on
+
+
+def test_the_app_idle_uses_under_one_percent_of_a_core(window, qtbot):
+    child = window.controller.client.process.pid
+    qtbot.wait(500)  # let the start-up settle
+    cpu = time.process_time() + child_cpu_seconds(child)
+    wall = time.perf_counter()
+    qtbot.wait(5000)  # the measurement window: nothing plays
+    used = (time.process_time() + child_cpu_seconds(child) - cpu) / (time.perf_counter() - wall)
+    assert used < 0.01, f"idle app used {used:.1%} of a core"
+
+
+def test_engine_work_comes_from_the_session_not_the_gui_thread(window, qtbot, monkeypatch):
+    """The Hessian, a loss slice, a boundary, a contour field and where run-until stops: all computed
+    in the child process. Here they are made to fail if this process ever calls them."""
+    from PySide6.QtGui import QAction
+    from gradsim.app import runs
+    from gradsim.core.network import NetworkProblem
+    from gradsim.core.surfaces import Surface
+    from gradsim.lessons import load_lessons
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("engine work on the GUI thread")
+    for owner, name in ((Surface, "hessian"), (Surface, "grid"), (NetworkProblem, "hessian"),
+                        (NetworkProblem, "loss_slice"), (NetworkProblem, "output_grid"), (runs, "steps_until")):
+        monkeypatch.setattr(owner, name, forbidden)
+    combo = window.problem_controls.problemCombo
+    combo.setCurrentIndex(combo.findData("quadratic"))
+    qtbot.waitUntil(lambda: window.ready and window.model.field is not None, timeout=20000)
+    window.transport.stepButton.click()
+    qtbot.waitUntil(lambda: window.model.inspection is not None, timeout=20000)  # the Hessian
+    from gradsim.experiment import Experiment, RunConfig
+    window.load_experiment(Experiment(dataset="xor", model={"hidden": [3]},
+                                      runs=[RunConfig("newton", {"lr": 1.0})]).validate())
+    window.findChild(QAction, "equationAction").trigger()
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    window.transport.stepButton.click()
+    qtbot.waitUntil(lambda: window.model.inspection is not None and window.model.inspection.hessian is not None,
+                    timeout=20000)
+    qtbot.waitUntil(lambda: window.model.boundary is not None, timeout=20000)
+    window.problem_controls.lossSliceButton.click()
+    qtbot.waitUntil(lambda: window.model.slice is not None, timeout=20000)
+    momentum = next(item for item in load_lessons() if item.path.stem == "05_momentum")
+    window.start_lesson(momentum)
+    window.lesson_player.go_to(1)  # step 2 stops where its condition holds (run_until)
+    qtbot.waitUntil(lambda: window.model.status == "finished", timeout=60000)
+    assert window.newest_step() < 5000
+
+
+APP = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from gradsim.gui import main
+if __name__ == "__main__":
+    app = QApplication(sys.argv)
+    QTimer.singleShot(1500, lambda: open(sys.argv[1], "w").close())  # the window is up and its runs built
+    sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_sigterm_close_the_app_cleanly(tmp_path, sig):
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ready")], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "ready").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert (tmp_path / "ready").exists(), process.communicate()[1]
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_without_a_display_one_clear_line_and_exit_1():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "gradsim"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "gradsim: no display: set DISPLAY, or use `gradsim run` for the command line"
