@@ -31,3 +31,15 @@ def no_modal_dialogs(monkeypatch):
         raise AssertionError(f"a dialog opened: {args[2] if len(args) > 2 else args}")
     for name in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, name, refuse)
+
+
+@pytest.fixture
+def window(qtbot):
+    """The app's window, ready, with its runs stepped in this process (no child process to start)."""
+    from gradsim.gui import MainWindow
+    win = MainWindow(session="local")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    yield win
+    win.close()

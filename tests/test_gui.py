@@ -12,20 +12,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QSlider, QWidget
 
-from gradsim.gui import MainWindow
 from gradsim.gui.export import export_plot
 
 pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(session="local")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.ready, timeout=20000)
-    yield win
-    win.close()
 
 
 def named(win, name, kind=QWidget):

@@ -3,21 +3,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gradsim.gui import MainWindow
 from gradsim.lessons import load_lessons
 from gradsim.lessons.runner import play_step
 
 pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(session="local")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.ready, timeout=20000)
-    yield win
-    win.close()
 
 
 def lesson(stem):

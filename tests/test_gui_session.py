@@ -15,6 +15,7 @@ pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
 @pytest.fixture
 def window(qtbot):
+    """The window as users run it: its session in a child process."""
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from ..core.equations import parameter_names  # noqa: F401  (re-exported for the window)
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QTextBrowser, QVBoxLayout, QWidget
 
 
@@ -39,11 +39,10 @@ class EquationPanel(QDockWidget):
             return
         keep = self.index if self.index < len(names) else 0
         self._names = names
-        self.parameterCombo.blockSignals(True)
-        self.parameterCombo.clear()
-        self.parameterCombo.addItems(names)
-        self.parameterCombo.setCurrentIndex(keep)
-        self.parameterCombo.blockSignals(False)
+        with QSignalBlocker(self.parameterCombo):
+            self.parameterCombo.clear()
+            self.parameterCombo.addItems(names)
+            self.parameterCombo.setCurrentIndex(keep)
 
     def show_lines(self, title: str, lines) -> None:
         rows = []
