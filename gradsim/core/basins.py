@@ -144,7 +144,8 @@ def basins(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | None
     if target is not None:
         # A start that ends in a higher minimum counts its steps against that minimum's loss:
         # the same runs again (same noise seeds), only those, with their own target.
-        higher = (basin >= 0) & (minima_loss[np.maximum(basin, 0)] > target)
+        # (Minima whose loss differs from f* by far less than tol, such as Himmelblau's four, are one level.)
+        higher = (basin >= 0) & (minima_loss[np.maximum(basin, 0)] - target > 1e-3 * tol)
         if higher.any():
             index = np.nonzero(higher)[0]
             again = run_ensemble(problem, optimizer, hparams, flat[index], steps, tol=tol,
