@@ -1,6 +1,6 @@
 """The NumPy engine: optimizers, schedules, surfaces, the step loop and ensembles. Never imports Qt."""
 from .basins import BasinMap, basins, iter_basins
-from .ensemble import Ensemble, ensemble, run_ensemble
+from .ensembles import Ensemble, ensemble, run_ensemble
 from .optimizers import OPTIMIZERS, Optimizer, Step, get_optimizer
 from .schedules import SCHEDULES, get_schedule, make_lr_fn
 from .simulate import Trace, simulate

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from .ensemble import run_ensemble
+from .ensembles import run_ensemble
 from .minima import known_minima
 from .noise import check_seed, run_seeds
 from .surfaces import Surface, get_surface

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .datasets import make_dataset
-from .ensemble import run_ensemble
+from .ensembles import run_ensemble
 from .mlp import BINARY_LOSSES, make_mlp
 from .network import NetworkProblem
 from .optimizers import get_optimizer

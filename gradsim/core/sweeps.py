@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import theory
-from .ensemble import run_ensemble
+from .ensembles import run_ensemble
 from .minima import known_minima, lowest_known_loss
 from .optimizers import get_optimizer
 from .simulate import simulate

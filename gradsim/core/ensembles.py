@@ -323,6 +323,7 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
         out.grad_final[rows] = grad
         out.loss_final[rows] = loss
         if invalid.any():
+            out.reached[rows.start + np.nonzero(invalid)[0]] = False  # their zeroed loss met no tolerance
             out.loss_final[rows.start + np.nonzero(invalid)[0]] = bad_loss
             out.grad_final[rows.start + np.nonzero(invalid)[0]] = bad_grad
 
