@@ -84,3 +84,11 @@ def test_bad_input_names_the_problem(vary, message):
 def test_a_flag_cannot_be_swept():
     with pytest.raises(ValueError, match="cannot be swept"):
         gradsim.sweep(optimizer="adam", vary={"amsgrad": [0, 1]}, steps=3)
+
+
+def test_the_vectorized_rates_equal_the_scalar_ones():
+    lrs, lam = np.geomspace(1e-3, 1.0, 9), [1.0, 10.0]
+    np.testing.assert_array_equal(theory.gd_rates(lrs, lam), [theory.gd_rate(lr, lam) for lr in lrs])
+    np.testing.assert_allclose(theory.heavy_ball_rates(lrs, 0.7, lam),
+                               [theory.heavy_ball_rate(lr, 0.7, lam) for lr in lrs], rtol=1e-15)
+    assert list(theory.predicted_steps([0.5, 1.0], 1.0, 1e-8)) == [theory.steps_to_tolerance(0.5, 1.0, 1e-8), np.inf]
