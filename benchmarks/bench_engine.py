@@ -55,7 +55,9 @@ def torch_optimizer(name, params, hp):
     return classes[name](params, **hp)
 
 
-def torch_seconds(optimizer, hparams, start, steps):
+def torch_seconds(optimizer, hparams, start, steps, record=True):
+    """A torch.optim loop on Rosenbrock from `start` (one point or a batch), keeping point, loss and
+    gradient of every step when `record`."""
     def once():
         p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
         opt = torch_optimizer(optimizer, [p], hparams)
@@ -66,11 +68,13 @@ def torch_seconds(optimizer, hparams, start, steps):
             x, y = p[..., 0], p[..., 1]
             loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
             loss.sum().backward()
-            params.append(p.detach().clone())
-            losses.append(loss.detach())
-            grads.append(p.grad.clone())
+            if record:
+                params.append(p.detach().clone())
+                losses.append(loss.detach())
+                grads.append(p.grad.clone())
             opt.step()
-        torch.stack(params), torch.stack(losses), torch.stack(grads)
+        if record:
+            torch.stack(params), torch.stack(losses), torch.stack(grads)
         return time.perf_counter() - t0
     return once
 

@@ -167,3 +167,100 @@ def test_network_json_and_defaults(tmp_path, capsys):
 def test_bad_network_input_exits_2(capsys, args, message):
     code, out, err = run_cli(capsys, "run", *args)
     assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+# --- basins and sweep ------------------------------------------------------------------------------
+
+def test_basins_csv_matches_the_api(capsys):
+    code, out, err = run_cli(capsys, "basins", "--surface", "himmelblau", "--optimizer", "sgd", "--hp", "lr=0.01",
+                             "--window", "-5,5,-5,5", "--resolution", "6x4", "--steps", "100", "--grad-noise", "0.5",
+                             "--seed", "3")
+    assert code == 0 and err == ""
+    rows = list(csv.DictReader(io.StringIO(out)))
+    m = gradsim.basins(surface="himmelblau", optimizer="sgd", hparams={"lr": 0.01}, window=((-5, 5), (-5, 5)),
+                       resolution=(6, 4), steps=100, grad_noise=0.5, seed=3)
+    assert len(rows) == 24
+    np.testing.assert_array_equal([int(r["basin"]) for r in rows], m.basin.ravel())
+    np.testing.assert_array_equal([float(r["final_x"]) for r in rows], m.final[..., 0].ravel())
+    np.testing.assert_array_equal([int(r["steps_to_tol"]) for r in rows], m.steps_to_tol.ravel())
+    first = rows[0]
+    assert float(first["minimum_x"]) == m.minima[m.basin[0, 0], 0]
+
+
+def test_basins_npz_and_png(tmp_path, capsys):
+    npz, png = tmp_path / "map.npz", tmp_path / "map.png"
+    args = ["basins", "--surface", "six_hump_camel", "--optimizer", "momentum", "--hp", "lr=0.01", "--resolution", "12",
+            "--steps", "200"]
+    assert run_cli(capsys, *args, "--out", str(npz))[0] == 0
+    assert run_cli(capsys, *args, "--out", str(png))[0] == 0
+    m = gradsim.basins(surface="six_hump_camel", optimizer="momentum", hparams={"lr": 0.01}, resolution=(12, 12),
+                       steps=200)
+    with np.load(npz) as data:
+        np.testing.assert_array_equal(data["basin"], m.basin)
+        np.testing.assert_array_equal(data["minima"], m.minima)
+        assert json.loads(str(data["config"]))["criterion"] == "loss − f(m) ≤ tol"
+    from PIL import Image
+    from gradsim.render import basin_rgb
+    with Image.open(png) as image:
+        assert image.width >= 512 and image.mode == "RGB"
+        pixels = np.asarray(image)
+    scale = 512 // 12  # the map sits 10 px in, 32 px down, scaled by whole pixels, highest y on top
+    top_left = pixels[32 + scale // 2, 10 + scale // 2]
+    np.testing.assert_array_equal(top_left, basin_rgb(m)[-1, 0].astype(np.uint8))
+
+
+def test_sweep_csv_matches_the_api_and_png_is_written(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "sweep", "--surface", "quadratic", "--optimizer", "sgd", "--vary",
+                             "lr=0.01:0.3:12:log", "--start", "1,1", "--steps", "300", "--tol", "1e-8")
+    assert code == 0 and err == ""
+    rows = list(csv.DictReader(io.StringIO(out)))
+    s = gradsim.sweep(surface="quadratic", optimizer="sgd", vary={"lr": np.geomspace(0.01, 0.3, 12)}, start=(1, 1),
+                      steps=300, tol=1e-8)
+    np.testing.assert_array_equal([float(r["lr"]) for r in rows], s.values["lr"])
+    np.testing.assert_array_equal([float(r["final_loss"]) for r in rows], s.final_loss)
+    np.testing.assert_array_equal([int(r["diverged"]) for r in rows], s.diverged)
+    assert "predicted_steps" in rows[0]
+    png = tmp_path / "phase.png"
+    code, _, _ = run_cli(capsys, "sweep", "--surface", "quadratic", "--optimizer", "momentum", "--vary",
+                         "lr=1e-3:1:20:log", "--vary", "momentum=0:0.99:15", "--steps", "100", "--out", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    line = tmp_path / "line.png"
+    assert run_cli(capsys, "sweep", "--vary", "lr=1e-4:1:30:log", "--out", str(line))[0] == 0 and line.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["basins", "--resolution", "0"], "resolution must be two whole numbers"),
+    (["basins", "--resolution", "ax3"], "--resolution expects a whole number"),
+    (["basins", "--window", "1,0,0,1"], "x0 < x1"),
+    (["basins", "--window", "0,1"], "--window expects X0,X1,Y0,Y1"),
+    (["basins", "--out", "map.gif"], "--out must name a .png, .csv or .npz file"),
+    (["basins", "--optimizer", "adamm"], "did you mean 'adam'"),
+    (["basins", "--tol", "x"], "--tol expects a number"),
+    (["sweep"], "sweep needs --vary"),
+    (["sweep", "--vary", "lr=1:2"], "--vary expects NAME=LO:HI:N"),
+    (["sweep", "--vary", "lr=0:1:10:log"], "needs positive bounds"),
+    (["sweep", "--vary", "lrr=0.1:1:10"], "did you mean 'lr'"),
+    (["sweep", "--vary", "lr=0.1:1:10", "--vary", "lr=0.1:1:10"], "the same hyperparameter twice"),
+    (["sweep", "--vary", "lr=-1:1:10"], "'lr' = -1.0 is outside its valid range"),
+    (["sweep", "--vary", "lr=0.1:1:10", "--out", "s.npz"], "--out must name a .png or .csv file"),
+])
+def test_bad_basins_and_sweep_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *args, "--steps", "2")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("gradsim: error: ") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bars_show_on_a_terminal_only(capsys, monkeypatch):
+    import tqdm
+    shown = []
+    real = tqdm.tqdm
+
+    def spy(*args, **kwargs):
+        bar = real(*args, **kwargs)
+        shown.append((kwargs["total"], bar.disable))
+        return bar
+    monkeypatch.setattr(tqdm, "tqdm", spy)
+    assert run_cli(capsys, "basins", "--resolution", "8", "--steps", "2")[0] == 0
+    assert shown == [(64, True)]  # pytest's stderr is no terminal: the bar hides itself

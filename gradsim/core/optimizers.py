@@ -10,7 +10,10 @@ and meanings of its state, and two pure functions in the style of optax:
 change `delta` (params_next = params + delta), the new state and the
 per-parameter effective learning rate `lr_eff`. `lr` is this step's scheduled
 learning rate and `t` the 1-based update count. Arrays have any shape whose
-last axis is the parameter axis, so one call steps many runs at once.
+last axis is the parameter axis, so one call steps many runs at once; a
+hyperparameter (or `lr`) may then be an array of per-run values shaped to
+broadcast against them, (N, 1) for N runs, and each run still rounds exactly
+as it would alone (see `_pow`, `_lerp` and `_where_any`).
 
 The torch.optim ones follow the pseudo-code of PyTorch 2.x (float64,
 single-tensor path) operation by operation; `tests/make_goldens.py` checks it.
@@ -80,11 +83,38 @@ _BETA2 = HParam("beta2", 0.999, 0.0, 1.0, "linear", "β₂",
                 "decay rate of the running mean of squared gradients (second moment)", high_open=True)
 
 
-def _lerp(start, end, weight: float):
+def _lerp(start, end, weight):
     """start + weight·(end − start), rounded as torch.lerp rounds it (running means match to the last bit)."""
+    if isinstance(weight, np.ndarray):  # per-run weights: each run takes the branch it would take alone
+        return np.where(weight < 0.5, start + weight * (end - start), end - (end - start) * (1.0 - weight))
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1.0 - weight)
+
+
+def _pow(base, exponent):
+    """base ** exponent as Python computes it, also for per-run arrays.
+
+    NumPy's vectorized power can differ from the C library's in the last bit; a run inside an
+    ensemble must round exactly as it does alone.
+    """
+    if isinstance(base, np.ndarray) or isinstance(exponent, np.ndarray):
+        base, exponent = np.broadcast_arrays(base, exponent)
+        values = [b ** e for b, e in zip(base.ravel().tolist(), exponent.ravel().tolist())]
+        return np.array(values, dtype=float).reshape(base.shape)
+    return base ** exponent
+
+
+def _where_any(flag, changed, unchanged):
+    """`changed` where `flag` holds; with a per-run array of flags, chosen run by run."""
+    if isinstance(flag, np.ndarray):
+        return np.where(flag, changed(), unchanged) if flag.any() else unchanged
+    return changed() if flag else unchanged
+
+
+def _with_weight_decay(grad, params, weight_decay):
+    """g + λθ (L2 penalty), only where λ ≠ 0, so that a run without it keeps its gradient to the bit."""
+    return _where_any(weight_decay != 0, lambda: grad + weight_decay * params, grad)
 
 
 def _zeros(*names: str) -> Callable[[np.ndarray], State]:
@@ -100,22 +130,23 @@ def sgd_update(grad, state, params, hp, lr, t, hessian=None):
 
     Steepest descent: a step of size η against the gradient.
     """
-    if hp["weight_decay"]:
-        grad = grad + hp["weight_decay"] * params
+    grad = _with_weight_decay(grad, params, hp["weight_decay"])
     return Step(-lr * grad, state, np.full_like(grad, lr))
 
 
 def _heavy_ball(grad, state, params, hp, lr, t, nesterov: bool):
-    if hp["weight_decay"]:
-        grad = grad + hp["weight_decay"] * params
+    grad = _with_weight_decay(grad, params, hp["weight_decay"])
     mu = hp["momentum"]
-    if mu == 0:  # PyTorch keeps no velocity then
+    if not np.any(mu) if isinstance(mu, np.ndarray) else mu == 0:  # PyTorch keeps no velocity then
         return Step(-lr * grad, state, np.full_like(grad, lr))
     if t == 1:  # PyTorch starts the velocity at the first gradient, undamped
         velocity = grad
     else:
         velocity = mu * state["velocity"] + (1.0 - hp.get("dampening", 0.0)) * grad
     direction = grad + mu * velocity if nesterov else velocity
+    if isinstance(mu, np.ndarray):  # runs without momentum among runs with it step as plain descent
+        direction = np.where(mu == 0, grad, direction)
+        velocity = np.where(mu == 0, state["velocity"], velocity)
     return Step(-lr * direction, {"velocity": velocity}, np.full_like(grad, lr))
 
 
@@ -172,8 +203,13 @@ def rmsprop_update(grad, state, params, hp, lr, t, hessian=None):
         avg = np.sqrt(sq_avg - grad_avg * grad_avg) + hp["eps"]
     else:
         avg = np.sqrt(sq_avg) + hp["eps"]
-    if hp["momentum"] > 0:
-        new["velocity"] = hp["momentum"] * state["velocity"] + grad / avg
+    mu = hp["momentum"]
+    if isinstance(mu, np.ndarray):  # per-run momentum: each run takes its own branch
+        velocity = mu * state["velocity"] + grad / avg
+        new["velocity"] = np.where(mu > 0, velocity, state["velocity"])
+        delta = np.where(mu > 0, -lr * velocity, (-lr * grad) / avg)
+    elif mu > 0:
+        new["velocity"] = mu * state["velocity"] + grad / avg
         delta = -lr * new["velocity"]
     else:
         delta = (-lr * grad) / avg
@@ -201,8 +237,8 @@ def _adam_core(grad, state, hp, lr, t):
     v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
     v_max = np.maximum(state["v_max"], v) if hp["amsgrad"] else state["v_max"]
     if hp.get("bias_correction", True):
-        bias_correction1 = 1.0 - beta1 ** t
-        bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
+        bias_correction1 = 1.0 - _pow(beta1, t)
+        bias_correction2_sqrt = _pow(1.0 - _pow(beta2, t), 0.5)
     else:  # Kingma & Ba's ablation (section 6.4): the moments keep their bias towards zero
         bias_correction1 = bias_correction2_sqrt = 1.0
     denom = np.sqrt(v_max if hp["amsgrad"] else v) / bias_correction2_sqrt + hp["eps"]
@@ -218,9 +254,7 @@ def adam_update(grad, state, params, hp, lr, t, hessian=None):
     both bias-corrected for their zero start. Weight decay λ adds λθ to g.
     AMSGrad (Reddi et al. 2018) divides by the running maximum of v instead.
     """
-    if hp["weight_decay"]:
-        grad = grad + hp["weight_decay"] * params
-    return _adam_core(grad, state, hp, lr, t)
+    return _adam_core(_with_weight_decay(grad, params, hp["weight_decay"]), state, hp, lr, t)
 
 
 def adamw_update(grad, state, params, hp, lr, t, hessian=None):
@@ -230,8 +264,8 @@ def adamw_update(grad, state, params, hp, lr, t, hessian=None):
     and applied straight to the parameters, so it is not rescaled by √v̂.
     """
     delta, new_state, lr_eff = _adam_core(grad, state, hp, lr, t)
-    if hp["weight_decay"]:
-        delta = delta - (lr * hp["weight_decay"]) * params
+    wd = hp["weight_decay"]
+    delta = _where_any(wd != 0, lambda: delta - (lr * wd) * params, delta)
     return Step(delta, new_state, lr_eff)
 
 
@@ -244,7 +278,7 @@ def adamax_update(grad, state, params, hp, lr, t, hessian=None):
     beta1 = hp["beta1"]
     m = _lerp(state["m"], grad, 1.0 - beta1)
     u = np.maximum(hp["beta2"] * state["u"], np.abs(grad) + hp["eps"])
-    clr = lr / (1.0 - beta1 ** t)
+    clr = lr / (1.0 - _pow(beta1, t))
     return Step((-clr * m) / u, {"m": m, "u": u}, lr / u)
 
 
@@ -256,13 +290,17 @@ def nadam_update(grad, state, params, hp, lr, t, hessian=None):
     ψ is the momentum decay that warms μ_t up to β₁.
     """
     beta1, beta2, psi = hp["beta1"], hp["beta2"], hp["momentum_decay"]
-    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-    # Π μ depends on t only, so it is the same for every parameter and run: one float will do.
-    mu_product = float(state["mu_product"].flat[0]) * mu
+    mu = beta1 * (1.0 - 0.5 * _pow(0.96, t * psi))
+    mu_next = beta1 * (1.0 - 0.5 * _pow(0.96, (t + 1) * psi))
+    # Π μ depends on t and the run's settings only, so it is the same for every parameter of a run:
+    # one float will do, or one per run when the settings vary.
+    if isinstance(mu, np.ndarray):
+        mu_product = state["mu_product"][..., :1] * mu
+    else:
+        mu_product = float(state["mu_product"].flat[0]) * mu
     m = _lerp(state["m"], grad, 1.0 - beta1)
     v = beta2 * state["v"] + ((1.0 - beta2) * grad) * grad
-    denom = np.sqrt(v / (1.0 - beta2 ** t)) + hp["eps"]
+    denom = np.sqrt(v / (1.0 - _pow(beta2, t))) + hp["eps"]
     delta = ((-lr * (1.0 - mu) / (1.0 - mu_product)) * grad) / denom
     delta = delta + (((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m) / denom
     return Step(delta, {"m": m, "v": v, "mu_product": np.full_like(grad, mu_product)}, lr / denom)
@@ -287,7 +325,7 @@ def rprop_update(grad, state, params, hp, lr, t, hessian=None):
     else:
         step_size, prev_grad = state["step_size"], state["prev_grad"]
     agreement = np.sign(grad * prev_grad)  # +1: same sign as before, −1: it flipped, 0: a zero
-    factor = np.array([hp["eta_minus"], 1.0, hp["eta_plus"]])[agreement.astype(int) + 1]
+    factor = np.where(agreement > 0, hp["eta_plus"], np.where(agreement < 0, hp["eta_minus"], 1.0))
     step_size = np.minimum(np.maximum(step_size * factor, hp["step_size_min"]), hp["step_size_max"])
     grad = grad * (agreement >= 0)  # after a flip: no step now, and no flip detected next time
     return Step(-np.sign(grad) * step_size, {"step_size": step_size, "prev_grad": grad}, step_size)

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .noise import check_seed, generators, run_seeds
 from .optimizers import Optimizer, Step, get_optimizer
 from .schedules import make_lr_fn
 
@@ -77,7 +78,7 @@ class Snapshot:
     diverged_at: np.ndarray
     loss: np.ndarray
     grad: np.ndarray
-    rng_state: dict
+    rng_state: tuple[dict, ...]
     noise: tuple[int, np.ndarray] | None
     hparams: dict
 
@@ -101,12 +102,11 @@ class Stepper:
         self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
         self.max_param_norm = _check_positive("max_param_norm", max_param_norm)
         self._max_norm_sq = self.max_param_norm ** 2
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
-        self.seed = seed
-        self._rng = np.random.default_rng(seed)
-
+        self.seed = check_seed(seed)
         params = _check_start(start, problem.dim)
+        # One noise stream per run: run i of an ensemble is seeded seed + i (see core.noise).
+        self._rngs = generators([seed] if params.ndim == 1 else run_seeds(seed, len(params)))
+
         with np.errstate(all="ignore"):
             loss, grad = problem.loss_grad(params, 0)
         bad = ~(np.isfinite(loss) & np.all(np.isfinite(grad), axis=-1))
@@ -164,7 +164,8 @@ class Stepper:
             raw = self.grad
             if self.grad_noise > 0:
                 if self._noise is None or self._noise[0] != self.k:
-                    self._noise = (self.k, self._rng.standard_normal(self.params.shape))
+                    draws = [rng.standard_normal(self.params.shape[-1]) for rng in self._rngs]
+                    self._noise = (self.k, draws[0] if self.params.ndim == 1 else np.stack(draws))
                 raw = raw + self.grad_noise * self._noise[1]
             lr = self._lr_at(self.k, self.hparams["lr"])
             hessian = self.problem.hessian(self.params, self.k) if self.optimizer.needs_hessian else None
@@ -253,7 +254,8 @@ class Stepper:
     # --- rewinding ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         return Snapshot(self.k, self.params, dict(self.state), self.alive.copy(), self.diverged_at.copy(),
-                        self.loss, self.grad, self._rng.bit_generator.state, self._noise, dict(self.hparams))
+                        self.loss, self.grad, tuple(rng.bit_generator.state for rng in self._rngs), self._noise,
+                        dict(self.hparams))
 
     def restore(self, snap: Snapshot) -> None:
         self.k, self.params, self.state = snap.k, snap.params, dict(snap.state)
@@ -261,7 +263,8 @@ class Stepper:
         self._finished = not self.alive.any()
         self._any_dead = not self.alive.all()
         self.loss, self.grad, self._noise = snap.loss, snap.grad, snap.noise
-        self._rng.bit_generator.state = snap.rng_state
+        for rng, state in zip(self._rngs, snap.rng_state):
+            rng.bit_generator.state = state
         self.hparams = dict(snap.hparams)
         self._pending = None
 

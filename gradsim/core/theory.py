@@ -99,3 +99,45 @@ def measured_rate(gaps, skip: int = 0) -> float:
         return math.nan
     first, last = index[0], index[-1]
     return float(math.exp((math.log(gaps[last]) - math.log(gaps[first])) / (2.0 * (last - first))))
+
+
+# --- curves for sweeps and phase diagrams (arrays a plot can draw) ----------------------------
+
+def gd_rates(lrs, eigenvalues) -> np.ndarray:
+    """max|1 − ηλᵢ| for each rate η in `lrs`: gradient descent's contraction per step."""
+    lrs = np.asarray(lrs, dtype=float)
+    lam = np.asarray(eigenvalues, dtype=float)
+    return np.abs(1.0 - lrs[..., None] * lam).max(axis=-1)
+
+
+def heavy_ball_rates(lrs, momenta, eigenvalues) -> np.ndarray:
+    """The heavy ball's contraction per step for each pair (η, β), broadcast together."""
+    lrs, momenta = np.broadcast_arrays(np.asarray(lrs, dtype=float), np.asarray(momenta, dtype=float))
+    lam = np.asarray(eigenvalues, dtype=float)
+    trace = 1.0 + momenta[..., None] - lrs[..., None] * lam
+    root = np.sqrt((trace * trace - 4.0 * momenta[..., None]).astype(complex))
+    return np.maximum(np.abs((trace + root) / 2), np.abs((trace - root) / 2)).max(axis=-1)
+
+
+def predicted_steps(rates, initial_gap: float, tol: float) -> np.ndarray:
+    """`steps_to_tolerance` for each rate: ⌈log(tol/gap₀) / (2 log rate)⌉, inf where rate ≥ 1."""
+    rates = np.asarray(rates, dtype=float)
+    return np.array([steps_to_tolerance(float(r), initial_gap, tol) for r in rates.ravel()]).reshape(rates.shape)
+
+
+def heavy_ball_boundary(momenta, eigenvalues) -> np.ndarray:
+    """The largest stable rate for each momentum β: η = 2(1 + β)/λmax.
+
+    Along λ the roots of z² − (1 + β − ηλ)z + β lie inside the unit circle exactly when
+    0 ≤ β < 1 and 0 < ηλ < 2(1 + β); β = 0 gives gradient descent's 2/λmax.
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    hi = float(lam.max())
+    if hi <= 0:
+        raise ValueError("the boundary needs a positive curvature")
+    return 2.0 * (1.0 + np.asarray(momenta, dtype=float)) / hi
+
+
+def critical_damping_curve(lrs, eigenvalue: float) -> np.ndarray:
+    """β = (1 − √(ηλ))² for each η: below it the heavy ball creeps along λ, above it oscillates."""
+    return (1.0 - np.sqrt(np.asarray(lrs, dtype=float) * eigenvalue)) ** 2

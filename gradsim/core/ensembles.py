@@ -1,0 +1,358 @@
+"""Many runs at once: N starts, or N settings, stepped together, keeping only what is asked for.
+
+`run_ensemble` steps one optimizer on one surface for N runs in a single vectorized loop. The
+runs may differ by their start, by their hyperparameters (a value per run), or both. The caller
+chooses what to keep:
+
+- "final": the last point, its loss, the step each run diverged at, and the step at which each
+  first met the tolerance (`steps_to_tol`); memory O(N) however many steps;
+- "path": also every point and loss, (steps+1, N, D) and (steps+1, N);
+- "trace": everything `simulate` records, as a `Trace` with (steps+1, N, ...) arrays.
+
+Every run gives the numbers it gives alone (`simulate` with its start, its settings and the
+seed `seed + i`, see core.noise) bit for bit: the same pure optimizer functions, the same
+order of operations, per-run hyperparameters rounded as scalars would be. What makes it fast
+is what it does not do: arrays are allocated once, runs are stepped in cache-sized chunks,
+divergence is checked with three reductions per step (the exact per-run test runs only when
+they flag something), and nothing is copied or concatenated at the end.
+
+A run diverges as in `Stepper`: its point, loss or gradient stops being finite, or the point's
+norm passes `max_param_norm`. It stays at its last finite point; in kept rows it reads NaN
+from its divergence on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .minima import lowest_known_loss
+from .noise import NoiseBlocks, check_seed, run_seeds
+from .optimizers import Optimizer, get_optimizer
+from .schedules import make_lr_fn
+from .trace import Trace
+from .surfaces import get_surface
+from .stepper import _check_nonnegative, _check_start, _check_positive, _check_steps, clip_gradient, resolve_clip
+
+KEEPS = ("final", "path", "trace")
+CHUNK_BYTES = 96 * 1024  # a chunk's (runs, D) arrays stay this small: in cache, and below malloc's mmap threshold
+# (Two threads stepping chunks side by side were slower: the GIL is taken between every NumPy call.)
+
+
+@dataclass
+class Ensemble:
+    """What `run_ensemble` kept of N runs.
+
+    Always: `final` (N, D), the last finite point of each run; `loss_final` (N,) its loss (NaN
+    where the start itself was not finite); `grad_final` (N, D) the exact gradient there (no
+    noise); `diverged_at` (N,), the step that broke, −1 if none; `steps_to_tol` (N,), the first
+    step k (0 … steps) at which the run met the tolerance, −1 if never (None without `tol`).
+    With keep="path": `path` (steps+1, N, D) and `path_loss` (steps+1, N). With keep="trace":
+    `trace`, a `Trace` as `simulate` returns for N starts.
+    """
+
+    keep: str
+    steps: int
+    final: np.ndarray
+    loss_final: np.ndarray
+    grad_final: np.ndarray
+    diverged_at: np.ndarray
+    steps_to_tol: np.ndarray | None = None
+    path: np.ndarray | None = None
+    path_loss: np.ndarray | None = None
+    trace: Trace | None = None
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at >= 0
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """When a run counts as converged: loss − target ≤ tol, or (target None) ‖∇f‖ ≤ tol.
+
+    `target` is one number (f*) or one per run. The gradient is the exact one, without noise.
+    """
+
+    tol: float
+    target: float | np.ndarray | None = None
+
+    @property
+    def text(self) -> str:
+        return "‖∇f‖ ≤ tol" if self.target is None else "loss − f* ≤ tol"
+
+
+def resolve_settings(optimizer: Optimizer, hparams: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
+    """Hyperparameters for n runs: each value one number for all, or a sequence of n (one per run).
+
+    Every run's settings are checked as a single run's would be. Per-run values come back as
+    (n, 1) columns, which broadcast against (n, D) parameters.
+    """
+    hparams = dict(hparams or {})
+    per_run = {name: value for name, value in hparams.items() if np.ndim(value) > 0}
+    shared = optimizer.resolve({name: value for name, value in hparams.items() if name not in per_run})
+    specs = {spec.name: spec for spec in optimizer.hparams}
+    columns = {}
+    for name, values in per_run.items():
+        if name in specs and specs[name].kind is bool:
+            raise ValueError(f"optimizer '{optimizer.name}' hyperparameter '{name}' is true or false; "
+                             "it cannot take one value per run")
+        values = np.asarray(values, dtype=object)
+        if values.shape != (n,):
+            raise ValueError(f"hyperparameter '{name}' needs one value per run: {n} values, got shape {values.shape}")
+        columns[name] = values
+    for i in range(n) if columns else ():  # check each run's settings as a single run's
+        optimizer.resolve({**shared, **{name: values[i] for name, values in columns.items()}})
+    resolved = dict(shared)
+    for name, values in columns.items():
+        kind = specs[name].kind
+        resolved[name] = np.array([kind(v) if kind is int else float(v) for v in values], dtype=float)[:, None]
+    return resolved
+
+
+def run_ensemble(problem, optimizer: str | Optimizer, hparams: Mapping[str, Any] | None, starts, steps: int, *,
+                 keep: str = "final", tol: float | None = None, target=None, schedule=None, clip=None,
+                 grad_noise: float = 0.0, seed: int | None = None, noise_seeds=None,
+                 max_param_norm: float = 1e6, invalid_starts: str = "raise",
+                 progress: Callable[[int, int], None] | None = None, config: dict | None = None) -> Ensemble:
+    """Step `optimizer` on `problem` from N `starts` (N, D) for `steps` updates, all at once.
+
+    `hparams` values are numbers, or sequences of N numbers for one value per run (see
+    `resolve_settings`). `tol` counts `steps_to_tol`: with `target` (f*, a number or one per
+    run) the first step at which loss − target ≤ tol, without it the first at which the exact
+    gradient's norm ‖∇f‖ ≤ tol. Noise: run i draws from `default_rng(seed + i)` (or from the
+    seeds in `noise_seeds`, one per run). A start whose loss or gradient is not finite raises
+    ValueError, or with `invalid_starts="diverge"` counts as diverged at step 0.
+    `progress(done, total)` is called after each chunk of runs (raise from it to stop).
+    """
+    if keep not in KEEPS:
+        raise ValueError(f"keep must be one of {', '.join(KEEPS)}, got {keep!r}")
+    if invalid_starts not in ("raise", "diverge"):
+        raise ValueError(f"invalid_starts must be 'raise' or 'diverge', got {invalid_starts!r}")
+    optimizer = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
+    starts = _check_starts(starts, problem.dim)
+    n = len(starts)
+    steps = _check_steps(steps)
+    hp = resolve_settings(optimizer, hparams, n)
+    schedule_config, lr_at = make_lr_fn(schedule)
+    clip = resolve_clip(clip)
+    grad_noise = _check_nonnegative("grad_noise", grad_noise)
+    max_param_norm = _check_positive("max_param_norm", max_param_norm)
+    seed = check_seed(seed)
+    if noise_seeds is None:
+        noise_seeds = run_seeds(seed, n)
+    elif len(noise_seeds) != n:
+        raise ValueError(f"noise_seeds needs one seed per run: {n}, got {len(noise_seeds)}")
+    criterion = None
+    if tol is not None:
+        tol = _check_nonnegative("tol", tol)
+        if target is not None:
+            target = np.asarray(target, dtype=float)
+            if target.shape not in ((), (n,)):
+                raise ValueError(f"target must be one number or one per run ({n}), got shape {target.shape}")
+            target = float(target) if target.ndim == 0 else target
+        criterion = Criterion(tol, target)
+
+    out = _Outputs(keep, steps, n, problem.dim, optimizer, hp)
+    job = _Job(problem, optimizer, lr_at, clip, grad_noise, max_param_norm ** 2, criterion, invalid_starts == "raise")
+
+    def run(rows: slice) -> None:
+        chunk_hp = {name: value[rows] if isinstance(value, np.ndarray) else value for name, value in hp.items()}
+        chunk_target = criterion.target[rows] if criterion and isinstance(criterion.target, np.ndarray) else None
+        _run_chunk(job, starts[rows], chunk_hp, noise_seeds[rows] if grad_noise > 0 else None,
+                   chunk_target, steps, out, rows)
+
+    for rows in _chunks(n, problem.dim):
+        run(rows)
+        if progress is not None:
+            progress(rows.stop, n)
+
+    result = Ensemble(keep, steps, out.final, out.loss_final, out.grad_final, out.diverged_at,
+                      np.where(out.reached, out.count, -1) if criterion else None)
+    out.blank_after_divergence()
+    if keep == "path":
+        result.path, result.path_loss = out.params, out.loss
+    elif keep == "trace":
+        config = config if config is not None else {}
+        config = {**config, "optimizer": optimizer.name, "schedule": schedule_config, "clip": clip,
+                  "grad_noise": grad_noise, "seed": seed, "max_param_norm": max_param_norm, "steps": steps}
+        result.trace = Trace(config=config, step=np.arange(steps + 1), params=out.params, loss=out.loss,
+                             grad=out.grad, lr=out.lr, lr_eff=out.lr_eff, update=out.update, state=out.state,
+                             status=np.where(out.diverged_at >= 0, "diverged", "ok"),
+                             diverged_at=out.diverged_at.copy())
+    return result
+
+
+def ensemble(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | None = None, optimizer: str = "sgd",
+             hparams: Mapping[str, Any] | None = None, starts=None, steps: int = 100, keep: str = "final",
+             tol: float | None = None, schedule=None, clip=None, grad_noise: float = 0.0, seed: int | None = None,
+             max_param_norm: float = 1e6, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+    """`run_ensemble` on a named surface: N `starts` (N, 2), hyperparameters shared or one per run.
+
+    `tol`: a run converges at the first step where loss − f* ≤ tol, f* the surface's lowest known
+    minimum; on a surface with no known minima, where ‖∇f‖ ≤ tol. Run i's noise is seeded seed + i.
+    """
+    problem = get_surface(surface, surface_params)
+    target = lowest_known_loss(problem) if tol is not None else None
+    config = {"surface": problem.name, "surface_params": dict(problem.params), "hparams": dict(hparams or {})}
+    return run_ensemble(problem, optimizer, hparams, starts, steps, keep=keep, tol=tol, target=target,
+                        schedule=schedule, clip=clip, grad_noise=grad_noise, seed=seed,
+                        max_param_norm=max_param_norm, progress=progress, config=config)
+
+
+# --- inside ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Job:
+    problem: Any
+    optimizer: Optimizer
+    lr_at: Callable
+    clip: dict | None
+    grad_noise: float
+    max_norm_sq: float
+    criterion: Criterion | None
+    raise_invalid: bool
+
+
+class _Outputs:
+    """Arrays allocated once for all N runs; each chunk writes its columns."""
+
+    def __init__(self, keep: str, steps: int, n: int, dim: int, optimizer: Optimizer, hp: dict):
+        self.keep = keep
+        self.final = np.empty((n, dim))
+        self.loss_final = np.empty(n)
+        self.grad_final = np.empty((n, dim))
+        self.diverged_at = np.full(n, -1)
+        self.reached = np.zeros(n, dtype=bool)
+        self.count = np.zeros(n, dtype=int)
+        rows = steps + 1
+        if keep in ("path", "trace"):
+            self.params = np.empty((rows, n, dim))
+            self.loss = np.empty((rows, n))
+        if keep == "trace":
+            self.grad = np.empty((rows, n, dim))
+            self.lr_eff = np.empty((rows, n, dim))
+            self.update = np.empty((rows, n, dim))
+            per_run_lr = isinstance(hp["lr"], np.ndarray)
+            self.lr = np.empty((rows, n) if per_run_lr else rows)
+            self.state = None  # named once the first chunk shows the optimizer's state
+
+    def blank_after_divergence(self) -> None:
+        if self.keep == "final" or not np.any(self.diverged_at >= 0):
+            return
+        rows = len(self.params)
+        broken = np.arange(rows)[:, None] >= np.where(self.diverged_at >= 0, self.diverged_at, rows)[None, :]
+        arrays = [self.params, self.loss]
+        if self.keep == "trace":
+            arrays += [self.grad, self.lr_eff, self.update, *self.state.values()]
+        for array in arrays:
+            array[broken] = np.nan
+
+
+def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, steps: int, out: _Outputs,
+               rows: slice) -> None:
+    problem, optimizer = job.problem, job.optimizer
+    keep, criterion = out.keep, job.criterion
+    n = len(starts)
+    with np.errstate(all="ignore"):
+        params = starts.copy()
+        loss, grad = problem.loss_grad(params, 0)
+        loss = np.array(loss, dtype=float)
+        alive = np.isfinite(loss) & np.isfinite(np.einsum("ij,ij->i", grad, grad))
+        invalid = ~alive
+        if invalid.any():
+            if job.raise_invalid:
+                raise ValueError(f"the loss or its gradient is not finite at start {rows.start + int(np.argmax(invalid))}")
+            out.diverged_at[rows][invalid] = 0
+            bad_loss, bad_grad = loss[invalid], grad[invalid]
+            loss[invalid], grad[invalid] = 0.0, 0.0  # so that they never trip the checks below
+        any_dead = invalid.any()
+        state = optimizer.init(params, hp)
+        noise = NoiseBlocks(noise_seeds, params.shape[1]) if noise_seeds is not None else None
+        base_lr = hp["lr"]
+        tol_sq = None
+        if criterion is not None:
+            reached, count = out.reached[rows], out.count[rows]
+            goal = criterion.target if target is None else target
+            tol_sq = criterion.tol * criterion.tol
+
+        for k in range(steps + 1):
+            if keep != "final":
+                out.params[k, rows] = params
+                out.loss[k, rows] = loss
+            if criterion is not None:
+                if goal is None:
+                    hit = np.einsum("ij,ij->i", grad, grad) <= tol_sq
+                else:
+                    hit = (loss - goal) <= criterion.tol
+                np.logical_or(reached, hit, out=reached)
+                count += ~reached
+            if k == steps and keep != "trace":
+                break
+            raw = grad if noise is None else grad + job.grad_noise * noise.at(k)
+            lr = job.lr_at(k, base_lr.copy() if isinstance(base_lr, np.ndarray) else base_lr)
+            hessian = problem.hessian(params, k) if optimizer.needs_hessian else None
+            step = optimizer.update(clip_gradient(raw, job.clip), state, params, hp, lr, k + 1, hessian)
+            if keep == "trace":
+                _record_update(out, k, rows, raw, lr, step)
+                if k == steps:
+                    break
+            moved = params + step.delta
+            if any_dead:  # a diverged run stays where it was
+                moved = np.where(alive[:, None], moved, params)
+            new_loss, new_grad = problem.loss_grad(moved, k + 1)
+            if any_dead and invalid.any():
+                new_loss[invalid], new_grad[invalid] = 0.0, 0.0
+            # Three reductions say whether every run is fine; only if not, the exact per-run test.
+            total = float(np.sum(new_loss)) + float(np.vdot(new_grad, new_grad))
+            norms = float(np.vdot(moved, moved))
+            if not (math.isfinite(total) and norms <= 0.5 * job.max_norm_sq):
+                ok = ((np.einsum("ij,ij->i", moved, moved) <= job.max_norm_sq) & np.isfinite(new_loss)
+                      & np.isfinite(np.einsum("ij,ij->i", new_grad, new_grad)))
+                broke = alive & ~ok
+                if broke.any():
+                    out.diverged_at[rows.start + np.nonzero(broke)[0]] = k + 1
+                    alive &= ~broke
+                    any_dead = True
+                    moved[broke], new_loss[broke], new_grad[broke] = params[broke], loss[broke], grad[broke]
+            params, loss, grad, state = moved, new_loss, new_grad, step.state
+
+        out.final[rows] = params
+        out.grad_final[rows] = grad
+        out.loss_final[rows] = loss
+        if invalid.any():
+            out.reached[rows.start + np.nonzero(invalid)[0]] = False  # their zeroed loss met no tolerance
+            out.loss_final[rows.start + np.nonzero(invalid)[0]] = bad_loss
+            out.grad_final[rows.start + np.nonzero(invalid)[0]] = bad_grad
+
+
+def _record_update(out: _Outputs, k: int, rows: slice, raw, lr, step) -> None:
+    out.grad[k, rows] = raw
+    out.lr_eff[k, rows] = step.lr_eff
+    out.update[k, rows] = step.delta
+    if isinstance(lr, np.ndarray):
+        out.lr[k, rows] = lr[:, 0]
+    else:
+        out.lr[k] = lr
+    if out.state is None:
+        out.state = {name: np.empty((len(out.params), out.params.shape[1], *np.shape(value)[1:]))
+                     for name, value in step.state.items()}
+    for name, value in step.state.items():
+        out.state[name][k, rows] = value
+
+
+def _chunks(n: int, dim: int) -> list[slice]:
+    """n runs cut into equal chunks of at most CHUNK_BYTES per (runs, D) array."""
+    largest = max(1, CHUNK_BYTES // (8 * dim))
+    count = -(-n // largest)
+    size = -(-n // count)
+    return [slice(first, min(first + size, n)) for first in range(0, n, size)]
+
+
+def _check_starts(starts, dim: int) -> np.ndarray:
+    starts = _check_start(starts, dim)
+    if starts.ndim != 2:
+        raise ValueError(f"starts must have shape (N, {dim}), got shape {starts.shape}")
+    return starts
