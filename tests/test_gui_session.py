@@ -141,3 +141,26 @@ def test_without_a_display_one_clear_line_and_exit_1():
     result = subprocess.run([sys.executable, "-m", "gradsim"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip() == "gradsim: no display: set DISPLAY, or use `gradsim run` for the command line"
+
+
+def test_commands_never_block_the_window_while_the_session_is_busy(window, qtbot):
+    """A stopped child reads nothing: hundreds of resets must still return at once (they queue, and
+    a newer reset makes the older ones moot), and the app catches up when the child goes on."""
+    from gradsim.app import protocol as p
+    client = window.controller.client
+    child = client.process.pid
+    os.kill(child, signal.SIGSTOP)
+    try:
+        started = time.perf_counter()
+        document = window.experiment.to_json()
+        for generation in range(1000, 1500):  # far more than a pipe's buffer holds
+            client.send(p.Configure(generation, document))
+            client.send(p.Play(generation, True))
+        window.model.reset()
+        elapsed = time.perf_counter() - started
+    finally:
+        os.kill(child, signal.SIGCONT)
+    assert elapsed < 1.0, f"sending took {elapsed:.2f} s"
+    generation = window.model.generation
+    qtbot.waitUntil(lambda: window.ready and window.model.info is not None, timeout=20000)
+    assert window.model.generation == generation and window.controller.client.process.pid == child
