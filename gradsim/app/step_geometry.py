@@ -178,3 +178,39 @@ def fit(vector: np.ndarray, limit: float) -> tuple[np.ndarray, bool]:
     if length <= limit or length == 0:
         return vector, False
     return vector * (limit / length), True
+
+
+def geometry_at(model, run: int, step: int) -> StepGeometry | None:
+    """The geometry of run `run` of an app model (`gradsim.app.model.AppModel`) at `step` on screen."""
+    experiment = model.experiment
+    if experiment.is_network or run >= len(experiment.runs):
+        return None
+    row = model.row(run, step)
+    if row is None:
+        return None
+    k = int(row["step"])
+    before = model.row(run, k - 1) if k > 0 else None
+    previous = before["state"] if before is not None and int(before["step"]) == k - 1 else None
+    return step_geometry(experiment.runs[run].optimizer, model.hparams(run, k), row, previous, experiment.clip)
+
+
+def arrow_segments(start, vector, aspect: float = 1.0, head: float = 0.03) -> np.ndarray:
+    """An arrow as three line segments (shaft, two barbs), (6, 2), in the units of `start`.
+
+    The barbs are `head` long (at most a third of the arrow) and 25° off the shaft, measured where
+    x is stretched by `aspect` (the drawing's pixels per unit of x over those of y), so they look
+    even on a plot whose axes are scaled differently.
+    """
+    start, vector = np.asarray(start, dtype=float), np.asarray(vector, dtype=float)
+    tip = start + vector
+    screen = vector * (aspect, 1.0)
+    length = float(np.hypot(*screen))
+    if length == 0:
+        return np.array([start, tip, tip, tip, tip, tip])
+    size = min(head, length / 3)
+    back = -screen / length * size
+    barbs = []
+    for angle in (np.radians(25), -np.radians(25)):
+        c, s = np.cos(angle), np.sin(angle)
+        barbs.append(tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]]) / (aspect, 1.0))
+    return np.array([start, tip, tip, barbs[0], tip, barbs[1]])
