@@ -82,3 +82,42 @@ def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
     assert window.lesson_player.lesson.path.stem == "19_spoiler"
     qtbot.waitUntil(lambda: window.ready)
     assert window.experiment.start == (0.5, 0.5, 0.0) and window.model.info.binary[0]
+
+
+PREDICTION = '''title = "t"
+goal = "g"
+references = ["r"]
+[[steps]]
+text = "Two rates on the same bowl."
+explanation = "The larger rate overshoots because 1 - eta*lambda < 0."
+scene = { problem = "quadratic", start = [2.0, 1.0], runs = [
+  { name = "overshooting", alias = "A", optimizer = "sgd", hparams = { lr = 0.15 } },
+  { name = "creeping", alias = "B", optimizer = "sgd", hparams = { lr = 0.05 } } ] }
+action = { kind = "run", steps = 60, pause_at = 20 }
+question = { prompt = "Which run overshoots?", choices = ["A", "B"], answer = 0 }
+claims = [{ kind = "oscillates", run = "overshooting", coordinate = 1, steps = 20 }]
+'''
+
+
+def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it_says(window, qtbot, tmp_path):
+    from gradsim.lessons import load_lesson
+    path = tmp_path / "prediction.toml"
+    path.write_text(PREDICTION)
+    window.start_lesson(load_lesson(path))
+    player = window.lesson_player
+    qtbot.waitUntil(lambda: window.ready)
+    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    assert [name.split(" ")[0] for name in legend] == ["A", "B"]  # neutral names while the class predicts
+    assert "overshoot" not in player.text.toPlainText()  # the setup only: no reason before the answer
+    player.next()  # the class has predicted: run
+    qtbot.waitUntil(lambda: player.paused, timeout=20000)
+    assert window.newest_step() == 20 and "Go on" in player.nextButton.text() and not player.revealed
+    assert window.model.experiment.runs[0].name == "A"  # still neutral during the pause
+    player.next()  # go on to the end
+    qtbot.waitUntil(lambda: player.revealed, timeout=20000)
+    assert window.newest_step() == 60
+    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    assert [name.split(" ")[0] for name in legend] == ["overshooting", "creeping"]
+    assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
+    traces = play_step(player.current_step())  # the paused action is the same run as the checker's
+    np.testing.assert_array_equal(window.histories[0].get("params"), traces["overshooting"].params)

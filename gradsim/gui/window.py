@@ -176,8 +176,9 @@ class MainWindow(QMainWindow):
         """Start every run from (x, y), exactly as given (a click on the plot does the same)."""
         self.model.set_start(x, y)
 
-    def load_experiment(self, experiment: Experiment, play: bool = False, view=None, until=None) -> None:
-        self.model.load(experiment, view=view, until=until, play=play)
+    def load_experiment(self, experiment: Experiment, play: bool = False, view=None, until=None,
+                        display: dict | None = None, selected: int = 0) -> None:
+        self.model.load(experiment, view=view, until=until, play=play, display=display, selected=selected)
 
     def save_experiment(self, path: str) -> bool:
         return self.files.save_experiment(path)
