@@ -28,6 +28,7 @@ from .plot_area import PlotArea
 from .presenter import Presenter
 from .problem_controls import ProblemControls
 from .run_editor import RunEditor
+from .surface_views import SurfaceViews
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -52,6 +53,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plot_area)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
+        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self)
+        self.addToolBarBreak(Qt.TopToolBarArea)
+        self.addToolBar(Qt.TopToolBarArea, self.surface_views.bar)
         self.equation_panel = EquationPanel(self)
         self.problem_controls = ProblemControls(self.controller)
         self.problem_controls.slice_toggled.connect(self.plot_area.show_slice)
