@@ -11,10 +11,11 @@ from PySide6.QtCore import QEvent, QObject
 
 from .geometry_bar import GeometryBar
 from .geometry_overlay import GeometryOverlay
+from .step_narrator import StepNarrator
 
 
 class SurfaceViews(QObject):
-    def __init__(self, controller, trajectory_plot, parent=None):
+    def __init__(self, controller, trajectory_plot, equation_panel, parent=None):
         super().__init__(parent)
         self.controller, self.model = controller, controller.model
         self.plot = trajectory_plot
@@ -22,6 +23,8 @@ class SurfaceViews(QObject):
         self.overlay = GeometryOverlay(self.bar)
         self.overlay.attach(trajectory_plot)
         self.view3d = None
+        self.narrator = StepNarrator(controller, self.bar, equation_panel, trajectory_plot, self)
+        self.bar.explainButton.clicked.connect(self.narrator.toggle)
         self.bar.view3DButton.toggled.connect(self.show_3d)
         self.bar.resetViewButton.clicked.connect(lambda: self.view3d is not None and self.view3d.reset_view())
         trajectory_plot.installEventFilter(self)
@@ -41,8 +44,10 @@ class SurfaceViews(QObject):
         if self.view3d is not None:
             self.view3d.setGeometry(self.plot.rect())
             self.view3d.setVisible(on)
-            if on:
+            if on:  # under the legend and the narration's caption, which stand over both views
                 self.view3d.raise_()
+                self.overlay.legend.raise_()
+                self.narrator.caption.raise_()
         self.plot.getPlotItem().setVisible(not on)
         self.bar.resetViewButton.setEnabled(on)
         self.overlay.draw()

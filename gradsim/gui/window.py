@@ -36,6 +36,7 @@ SHORTCUTS = (("Space", "play or pause"), ("→ / ←", "one step forward / back 
              ("Page Down / Page Up", "next / previous lesson step (a presentation clicker)"),
              ("R", "reset every run to its start"), ("Ctrl+O / Ctrl+S", "open / save an experiment"),
              ("Ctrl+L", "browse the lessons"), ("Ctrl+E", "the update rule with this step's numbers"),
+             ("X", "explain this step in four beats (then Page Down / Page Up, Escape stops)"),
              ("F5", "presenter mode"), ("Escape", "leave presenter mode"), ("F11", "full screen"),
              ("Ctrl+plus / Ctrl+minus", "larger / smaller text"), ("Ctrl+Q", "quit"))
 
@@ -53,10 +54,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plot_area)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
-        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self)
+        self.equation_panel = EquationPanel(self)
+        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self.equation_panel, self)
         self.addToolBarBreak(Qt.TopToolBarArea)
         self.addToolBar(Qt.TopToolBarArea, self.surface_views.bar)
-        self.equation_panel = EquationPanel(self)
         self.problem_controls = ProblemControls(self.controller)
         self.problem_controls.slice_toggled.connect(self.plot_area.show_slice)
         self.run_editor = RunEditor(self.controller)
@@ -141,13 +142,20 @@ class MainWindow(QMainWindow):
         help_menu.addAction(action("&Keyboard shortcuts", "", self.show_shortcuts, "shortcutsAction"))
         help_menu.addAction(action("&About GradSim", "", self.show_about, "aboutAction"))
         action("Play/pause", "Space", lambda: model.play(not model.playing), "playAction")
-        action("Step", "Right", lambda: player.next() if player.lesson else model.step_forward(), "stepAction")
-        action("Step back", "Left", lambda: player.previous() if player.lesson else model.step_back(),
-               "stepBackAction")
-        action("Next lesson step", "PgDown", player.next, "lessonNextAction")
-        action("Previous lesson step", "PgUp", player.previous, "lessonPrevAction")
+        # a narrated step, while it is told, takes the clicker's keys before the lesson does
+        narrator = self.surface_views.narrator
+        action("Step", "Right", lambda: narrator.next() if narrator.active else player.next() if player.lesson
+               else model.step_forward(), "stepAction")
+        action("Step back", "Left", lambda: narrator.previous() if narrator.active else player.previous()
+               if player.lesson else model.step_back(), "stepBackAction")
+        action("Next lesson step", "PgDown", lambda: narrator.next() if narrator.active else player.next(),
+               "lessonNextAction")
+        action("Previous lesson step", "PgUp", lambda: narrator.previous() if narrator.active else player.previous(),
+               "lessonPrevAction")
+        view.addAction(action("Explain this step", "X", narrator.toggle, "explainStepAction"))
         action("Reset", "R", model.reset, "resetAction")
-        action("Leave presenter mode", "Escape", lambda: self.set_presenter(False), "leavePresenterAction")
+        action("Leave presenter mode", "Escape", lambda: narrator.stop() if narrator.active else self.set_presenter(False),
+               "leavePresenterAction")
 
     # --- what tests, scripts and the lesson player use ----------------------------------------------------
     @property
