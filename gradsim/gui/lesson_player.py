@@ -30,6 +30,7 @@ class LessonPlayer(QDockWidget):
         self.index = 0
         self.revealed = False
         self.waiting = False  # a question is asked and the action has not run yet
+        self.action_seconds = ACTION_SECONDS  # how long an action takes to play (tests shorten it)
         self.pause_at: int | None = None  # the action is to pause at this step (not reached yet)
         self.paused = False  # the action paused part way: Next goes on
         body = QWidget()
@@ -147,8 +148,8 @@ class LessonPlayer(QDockWidget):
         if self.window.presenting:
             self.window.show_controls(step.scene.controls)
         runs = step.action.get("kind") in ("run", "run_until")
-        if runs:  # an action plays in about ACTION_SECONDS: slow enough to follow, never a long wait
-            self.window.transport.set_speed(max(30.0, action_steps(step) / ACTION_SECONDS))
+        if runs:  # an action plays in about action_seconds: slow enough to follow, never a long wait
+            self.window.transport.set_speed(max(30.0, action_steps(step) / self.action_seconds))
         self._set_waiting(runs and step.question is not None)
         experiment = scene_experiment(step, revealed=step.question is None)
         self.pause_at = action_pause(step) if runs else None
