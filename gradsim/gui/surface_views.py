@@ -28,6 +28,9 @@ class SurfaceViews(QObject):
         self.bar.view3DButton.toggled.connect(self.show_3d)
         self.bar.resetViewButton.clicked.connect(lambda: self.view3d is not None and self.view3d.reset_view())
         trajectory_plot.installEventFilter(self)
+        self._scene_asked = False  # the last scene loaded chose the view and arrows
+        self._display_seen = None
+        controller.experiment_changed.connect(self._scene_choice)
 
     @property
     def showing_3d(self) -> bool:
@@ -51,6 +54,22 @@ class SurfaceViews(QObject):
         self.plot.getPlotItem().setVisible(not on)
         self.bar.resetViewButton.setEnabled(on)
         self.overlay.draw()
+
+    def _scene_choice(self) -> None:
+        """A lesson scene's `surface_view`: 2-D or 3-D (where OpenGL works) and which arrows; the next
+        scene that says nothing goes back to 2-D without arrows."""
+        if self.model.display is self._display_seen:  # an edit, not a new scene: the user's switches stay
+            return
+        self._display_seen = self.model.display
+        choice = self.model.display.get("surface_view")
+        if choice is None and not self._scene_asked:
+            return
+        self._scene_asked = choice is not None
+        choice = choice or {"mode": "2d", "arrows": []}
+        self.bar.set_shown(**{key: key in choice["arrows"] for key in self.bar.checks})
+        wanted = choice["mode"] == "3d" and not self.bar.gl_problem
+        if self.bar.view3DButton.isChecked() != wanted:
+            self.bar.view3DButton.setChecked(wanted)
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.plot and event.type() == QEvent.Resize:
