@@ -55,6 +55,11 @@ class SurfaceViews(QObject):
         self.bar.resetViewButton.setEnabled(on)
         self.overlay.draw()
 
+    def shutdown(self) -> None:
+        """End the 3-D view's render thread (the window is closing)."""
+        if self.view3d is not None:
+            self.view3d.shutdown()
+
     def _scene_choice(self) -> None:
         """A lesson scene's `surface_view`: 2-D or 3-D (where OpenGL works) and which arrows; the next
         scene that says nothing goes back to 2-D without arrows."""

@@ -265,5 +265,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.plot_area.frame_timer.stop()
+        self.surface_views.shutdown()
         self.controller.shutdown()
         super().closeEvent(event)
