@@ -36,6 +36,10 @@ class RunLegend(QLabel):
         self.style = style
         self._show()
 
+    def labels(self) -> list[str]:
+        """Each run's name as the legend shows it."""
+        return [entry["label"] for entry in self.entries]
+
     def plain_text(self) -> str:
         return _plain(self.text())
 

@@ -72,8 +72,11 @@ class TrajectoryPanel(QObject):
         self.info = None
         self.view = None          # the window asked for (a surface's or a lesson's)
         self.point_size = 7.0
+        self.title = "Trajectory"
         self.style = Style()
         self.readout = Readout(self.widget, self._describe)
+        self._field_pixels = (480, 360)  # until the plot is laid out
+        self._field_asked = None
         self._field_timer = QTimer(self, singleShot=True, interval=FIELD_DELAY_MS)
         self._field_timer.timeout.connect(self._ask_field)
         self.box.sigRangeChanged.connect(lambda *_: self._view_moved())
@@ -98,6 +101,7 @@ class TrajectoryPanel(QObject):
         self._set_labels("x", "y")
         self._show_marker_key()
         self.box.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self._field_asked = None  # a new problem: ask again even for the same window
         self._field_timer.start(0)
 
     def show_field(self, field) -> None:
@@ -278,14 +282,19 @@ class TrajectoryPanel(QObject):
             self._field_timer.start()
 
     def _ask_field(self) -> None:
+        """Ask for the field of the window shown, at its pixel size (once per window and size)."""
         if self.kind != "surface":
             return
         (x0, x1), (y0, y1) = self.box.viewRange()
         ratio = self.widget.devicePixelRatioF()
         width, height = int(self.box.width() * ratio), int(self.box.height() * ratio)
-        if width < 20 or height < 20:  # not laid out yet
-            width, height = 480, 360
-        self.field_wanted.emit((x0, x1, y0, y1), min(width, 2400), min(height, 2400))
+        if width < 20 or height < 20 or not self.box.isVisible():  # not laid out, or under the 3-D view
+            width, height = self._field_pixels
+        self._field_pixels = (width, height)
+        wanted = ((x0, x1, y0, y1), min(width, 2400), min(height, 2400))
+        if wanted != self._field_asked:
+            self._field_asked = wanted
+            self.field_wanted.emit(*wanted)
 
     def _describe(self, x: float, y: float) -> str | None:
         if self.kind == "surface":
