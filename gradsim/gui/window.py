@@ -3,7 +3,8 @@
     AppModel (gradsim.app.model, Qt-free)  ←→  Controller (session client, Qt signals)
         views: ProblemControls, RunEditor, TrainingControls, InspectorView   (the controls dock)
                TransportBar (top), PlotArea (centre), LessonPlayer, EquationPanel (docks)
-        helpers: FileActions (files and exports), Presenter (presenter mode, theme, text size)
+               MessageLog (dock: every event with its step and run)
+        helpers: FileActions (files and exports), Presenter (presenter mode), Appearance (theme, text size)
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
 from .lesson_player import LessonPlayer
+from .message_log import MessageLog
 from .plot_area import PlotArea
 from .presenter import Presenter
 from .problem_controls import ProblemControls
 from .run_editor import RunEditor
 from .surface_views import SurfaceViews
+from .theme import Appearance
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -68,6 +71,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.RightDockWidgetArea, self.lesson_player)
         self.addDockWidget(Qt.RightDockWidgetArea, self.equation_panel)
         self.equation_panel.hide()
+        self.message_log = MessageLog(self.controller, self)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.message_log)
+        self.resizeDocks([self.message_log], [96], Qt.Vertical)
+        self.appearance = Appearance(self)
+        self.appearance.changed.connect(self.plot_area.restyle)
+        self.appearance.changed.connect(self.message_log.restyle)
         self.presenter = Presenter(self)
         self.files = FileActions(self, self.controller, self.plot_area)
         self._build_menus()
@@ -82,6 +91,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the dock is as wide as its controls
         scroll.setWidget(panel)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
@@ -127,12 +137,17 @@ class MainWindow(QMainWindow):
                                  "presenterAction"))
         view = self.menuBar().addMenu("&View")
         view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
-        view.addAction(action("Larger text", "Ctrl++", lambda: self.presenter.scale_fonts(1.15), "zoomInAction"))
-        view.addAction(action("Smaller text", "Ctrl+-", lambda: self.presenter.scale_fonts(1 / 1.15), "zoomOutAction"))
-        self.darkAction = action("Dark theme", "", lambda: self.presenter.set_dark(self.darkAction.isChecked()),
+        view.addAction(action("Larger text", "Ctrl++", lambda: self.appearance.scale_text(1.15), "zoomInAction"))
+        view.addAction(action("Smaller text", "Ctrl+-", lambda: self.appearance.scale_text(1 / 1.15), "zoomOutAction"))
+        self.darkAction = action("Dark theme", "", lambda: self.appearance.set_dark(self.darkAction.isChecked()),
                                  "darkThemeAction")
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
+        view.addMenu(self.plot_area.loss_scale_menu(view))
+        messages = self.message_log.toggleViewAction()
+        messages.setText("Messages")
+        messages.setObjectName("messagesAction")
+        view.addAction(messages)
         equation = self.equation_panel.toggleViewAction()
         equation.setText("Update rule with this step's numbers")
         equation.setObjectName("equationAction")
@@ -267,4 +282,5 @@ class MainWindow(QMainWindow):
         self.plot_area.frame_timer.stop()
         self.surface_views.shutdown()
         self.controller.shutdown()
+        self.appearance.restore()
         super().closeEvent(event)
