@@ -12,7 +12,7 @@ from .session_client import LocalSession, ProcessSession
 
 MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
                  "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
-                 "field_ready", "boundary_ready", "stopped")
+                 "field_ready", "boundary_ready", "lines_ready", "stopped")
 
 
 class Controller(QObject):
@@ -30,6 +30,7 @@ class Controller(QObject):
     sliced = Signal()
     field_ready = Signal()
     boundary_ready = Signal()
+    lines_ready = Signal()
     stopped = Signal()
 
     def __init__(self, model: AppModel, session: str = "process", parent=None):

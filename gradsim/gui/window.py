@@ -24,6 +24,7 @@ from .equation_panel import EquationPanel
 from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
+from .lesson_overlays import LessonOverlays
 from .lesson_player import LessonPlayer
 from .message_log import MessageLog
 from .plot_area import PlotArea
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.model, session, self)
 
         self.plot_area = PlotArea(self.controller)
+        self.lesson_overlays = LessonOverlays(self.controller, self.plot_area)
         self.setCentralWidget(self.plot_area)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
