@@ -67,6 +67,7 @@ class PhaseSettings:
     colour: str = "steps"         # "steps" (steps to tolerance) or "loss" (final loss)
 
 
+RANGE_FIELDS = {"sweep": (("low", "high"),), "phase": (("x_low", "x_high"), ("y_low", "y_high"))}
 LIMITS = {  # name: (low, high) for whole numbers; what a view's editor offers
     "steps": (1, 100_000), "detail": (8, 1024), "n": (10, 5000), "count": (2, 500), "nx": (2, 200), "ny": (2, 200),
 }
@@ -118,6 +119,7 @@ class EnsembleModel:
         self._asked: dict[str, Any] = dict.fromkeys(ENSEMBLE_KINDS)    # the last request of each kind
         self._done: dict[str, bool] = dict.fromkeys(ENSEMBLE_KINDS, True)
         self._next_job = 0
+        self._range_owner: dict[tuple, tuple] = {}   # (kind, range fields) → (run, optimizer, name) it was set for
         model.configured.connect(self._new_problem)
         model.run_changed.connect(lambda index: self.refresh() if index == model.selected else None)
         model.selection_changed.connect(lambda index: self.refresh())
@@ -170,6 +172,10 @@ class EnsembleModel:
             self.rejected.emit(f"{kind}.{field}", str(error))
             return False
         self.settings[kind] = settings
+        for fields in RANGE_FIELDS.get(kind, ()):
+            if field in fields:  # a range typed in belongs to this run and name until either changes
+                name = settings.name if kind == "sweep" else self.phase_axes()[fields[0].startswith("y")]
+                self._range_owner[(kind, fields)] = (self.model.selected, self._optimizer(), name)
         if kind == self.view:
             self.refresh()
         return True
@@ -251,25 +257,39 @@ class EnsembleModel:
         specs = {s.name: s for s in numeric_hparams(run.optimizer)}
         if kind == "sweep":
             name = settings.name if settings.name in specs else "lr"
-            low, high = self._range(specs[name], hparams[name], settings.low, settings.high)
+            low, high = self._range(kind, name, ("low", "high"), specs[name], hparams[name])
             vary = {name: tuple(axis_values(specs[name], low, high, settings.count))}
         else:
             x, y = self.phase_axes()
             if x == y:
                 raise ValueError(f"a phase diagram needs two hyperparameters; {run.optimizer} has only {x}")
-            x_range = self._range(specs[x], hparams[x], settings.x_low, settings.x_high)
-            y_range = self._range(specs[y], hparams[y], settings.y_low, settings.y_high)
+            x_range = self._range(kind, x, ("x_low", "x_high"), specs[x], hparams[x])
+            y_range = self._range(kind, y, ("y_low", "y_high"), specs[y], hparams[y])
+            settings = self.settings[kind]
             vary = {x: tuple(axis_values(specs[x], *x_range, settings.nx)),
                     y: tuple(axis_values(specs[y], *y_range, settings.ny))}
         return p.SweepRequest(0, 0, spec, vary, start, settings.steps, settings.tol)
 
-    def _range(self, spec, value, low, high) -> tuple[float, float]:
+    def _range(self, kind: str, name: str, fields: tuple[str, str], spec, value) -> tuple[float, float]:
+        """The range of `name`: the settings' own, or (None) five decades around the run's value, or
+        its valid range, decided once for this run, optimizer and name (so that clicking a value in
+        the sweep, which changes the run's value, does not move the axis under the pointer)."""
+        owner = (self.model.selected, self._optimizer(), name)
+        if self._range_owner.get((kind, fields)) != owner:
+            self._range_owner[(kind, fields)] = owner
+            self.settings[kind] = dataclasses.replace(self.settings[kind], **dict.fromkeys(fields))
+        low, high = (getattr(self.settings[kind], field) for field in fields)
         default_low, default_high = default_range(spec, float(value))
         low = default_low if low is None else float(low)
         high = default_high if high is None else float(high)
         if not low < high:
             raise ValueError(f"the range of {spec.name} must go from a lower to a higher value, got {low:g} to {high:g}")
+        self.settings[kind] = dataclasses.replace(self.settings[kind], **dict(zip(fields, (low, high))))
         return low, high
+
+    def asked(self, kind: str):
+        """The newest request of `kind` (None before the first): what its result is an answer to."""
+        return self._asked[kind]
 
     def _problem_window(self):
         xmin, xmax, ymin, ymax = self.model.view or self.model.info.view

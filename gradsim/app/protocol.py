@@ -173,6 +173,15 @@ class Shutdown:
 
 # --- replies: session → app ----------------------------------------------------------------------------
 @dataclass(frozen=True)
+class QuadraticTheory:
+    """A quadratic surface's minimum, its Hessian's eigenvalues (ascending) and unit eigenvectors."""
+    minimum: tuple[float, float]
+    eigenvalues: tuple[float, ...]
+    eigenvectors: tuple[tuple[float, float], ...]  # one per eigenvalue
+    f_star: float
+
+
+@dataclass(frozen=True)
 class ProblemInfo:
     """What the views need to know of the problem, so that the window never builds one itself."""
     kind: str                                  # "surface" or "network"
@@ -191,6 +200,7 @@ class ProblemInfo:
     layers: int = 0
     binary: tuple = ()                         # per run: one output read as P(class 1)
     has_test: bool = False
+    quadratic: QuadraticTheory | None = None   # a quadratic surface's Hessian, for the theory overlays
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..core.mlp import BINARY_LOSSES
 from ..experiment import Experiment
 from . import protocol as p
 from .ensemble_jobs import Jobs
+from .quadratic_theory import quadratic_info
 from .runs import Until, apply_changes, build_steppers
 
 TICK_SECONDS = 1 / 60       # at most this many chunks a second reach the window
@@ -331,7 +332,8 @@ def describe(experiment: Experiment, steppers) -> p.ProblemInfo:
         return p.ProblemInfo("surface", problem.spec.title, tuple(problem.view),
                              start=tuple(float(v) for v in experiment.resolved_start()), stationary=stationary,
                              minimum=min(minima) if minima else None,
-                             parameter_names=tuple(tuple(parameter_names()) for _ in steppers))
+                             parameter_names=tuple(tuple(parameter_names()) for _ in steppers),
+                             quadratic=quadratic_info(problem))
     data = problem.data
     X, y = data.X, data.y
     shown = np.linspace(0, len(X) - 1, MAX_POINTS_DRAWN).astype(int) if len(X) > MAX_POINTS_DRAWN else slice(None)

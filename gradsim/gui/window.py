@@ -19,6 +19,7 @@ from ..app.model import AppModel
 from ..experiment import Experiment
 from ..lessons import load_lessons
 from .controller import Controller
+from .ensemble_area import EnsembleArea
 from .equation_panel import EquationPanel
 from .file_actions import FileActions
 from .inspector_view import InspectorView
@@ -28,6 +29,7 @@ from .plot_area import PlotArea
 from .presenter import Presenter
 from .problem_controls import ProblemControls
 from .run_editor import RunEditor
+from .theory_overlay import TheoryOverlay
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -49,7 +51,9 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.model, session, self)
 
         self.plot_area = PlotArea(self.controller)
-        self.setCentralWidget(self.plot_area)
+        self.ensemble_area = EnsembleArea(self.controller, self.plot_area)  # viewCombo: trajectory, basins, ...
+        self.setCentralWidget(self.ensemble_area)
+        self.theory_overlay = TheoryOverlay(self.controller, self.plot_area, self)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
         self.equation_panel = EquationPanel(self)
@@ -128,6 +132,11 @@ class MainWindow(QMainWindow):
                                  "darkThemeAction")
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
+        self.theoryAction = action("Theory on quadratics", "", lambda: self.theory_overlay.set_enabled(
+            self.theoryAction.isChecked()), "theoryAction")
+        self.theoryAction.setCheckable(True)
+        self.theoryAction.setChecked(True)
+        view.addAction(self.theoryAction)
         equation = self.equation_panel.toggleViewAction()
         equation.setText("Update rule with this step's numbers")
         equation.setObjectName("equationAction")
