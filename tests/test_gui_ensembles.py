@@ -188,3 +188,11 @@ def test_the_theory_overlays_draw_eigen_directions_envelopes_and_the_rates(windo
     np.testing.assert_allclose(10 ** drawn[steps == 100], loss0 * 0.9 ** 200, rtol=1e-9)  # on the log axis
     window.findChild(object, "theoryAction").trigger()  # View ▸ Theory on quadratics: off
     assert overlay.directions == [] and not overlay.rates.isVisible()
+    window.findChild(object, "theoryAction").trigger()
+    # A lesson scene draws only the theory it lists (model.display, from the scene's `theory`).
+    window.model.load(window.experiment, display={"theory": ["eigen_directions", "heavy_ball_envelope"]})
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    window.model.step_forward()
+    qtbot.waitUntil(lambda: window.newest_step() >= 1, timeout=10000)
+    overlay.redraw()
+    assert len(overlay.directions) == 2 and len(overlay.rate_lines) == 1 and "Momentum" in overlay.rate_lines[0]

@@ -2,14 +2,15 @@
 
 On a quadratic the Hessian H is the same everywhere, so its eigen-directions and eigenvalues say
 everything: gradient descent contracts the distance to the minimum by ρ = max|1 − ηλᵢ| per step,
-the heavy ball by the spectral radius of its two-step recursion (see `gradsim.core.theory`). The
-loss gap, quadratic in the distance, then falls like (f₀ − f*)·ρ²ᵏ: for gradient descent an
-upper bound at every step, for the heavy ball the asymptotic rate. The session reads H once per
-problem (`quadratic_info`); the window asks `predict` for each run and draws `envelope`, and
-prints `measured_rate` beside the prediction.
+the heavy ball and Nesterov by the spectral radius of their two-step recursions (see
+`gradsim.core.theory`). The loss gap, quadratic in the distance, then falls like (f₀ − f*)·ρ²ᵏ:
+for gradient descent an upper bound at every step, for the two momentum methods the asymptotic
+rate. The session reads H once per problem (`quadratic_info`); the window asks `predict` for each
+run, draws `envelope` and prints `measured_rate` beside the prediction.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from ..core.expressions import sp, xy
 from . import protocol as p
 
 MIN_CURVATURE = 1e-12  # relative: below this the quadratic has no single minimum
+GAP_FLOOR = 1e-280     # smaller loss gaps are near the end of float64 and lose their digits
 
 
 def quadratic_info(problem) -> p.QuadraticTheory | None:
@@ -51,34 +53,42 @@ def _degree_two(expr) -> bool:
 
 @dataclass(frozen=True)
 class Prediction:
-    method: str      # "gradient descent" or "heavy ball"
+    method: str      # "gradient descent", "heavy ball" or "Nesterov"
+    theory: str      # its name among the lessons' theories: "gd_envelope", "heavy_ball_envelope", ...
     rate: float      # predicted contraction of the distance to the minimum per step
     formula: str
+
+
+METHODS = {  # optimizer → (what it is on a quadratic, the lessons' name of its envelope, its rate)
+    "sgd": ("gradient descent", "gd_envelope", "max|1 − ηλᵢ|"),
+    "momentum": ("heavy ball", "heavy_ball_envelope", "largest root of z² − (1 + β − ηλ)z + β"),
+    "nesterov": ("Nesterov", "nesterov_envelope", "largest root of z² − (1 + β)(1 − ηλ)z + β(1 − ηλ)"),
+}
 
 
 def predict(quadratic: p.QuadraticTheory, optimizer: str, hparams: dict, *, schedule=None, clip=None,
             grad_noise: float = 0.0) -> Prediction | str:
     """The predicted per-step rate of a run, or a short reason why theory says nothing here."""
-    if schedule and schedule.get("name", "constant") != "constant" or schedule and schedule.get("warmup"):
+    if optimizer not in METHODS:
+        return "the theory drawn here is for gradient descent, the heavy ball and Nesterov"
+    if schedule and (schedule.get("name", "constant") != "constant" or schedule.get("warmup")):
         return "a schedule changes the rate from step to step"
     if clip:
         return "clipping changes the steps"
     if grad_noise:
         return "the gradient is noisy"
+    if hparams.get("dampening", 0.0):
+        return "dampening changes the momentum's recursion"
     decay = float(hparams.get("weight_decay", 0.0))
     if decay and any(abs(v) > 1e-12 for v in quadratic.minimum):
         return "weight decay moves the minimum"
-    eigenvalues = np.asarray(quadratic.eigenvalues) + decay  # an L2 penalty adds λ_wd to every curvature
-    lr = float(hparams.get("lr", 0.0))
-    momentum = float(hparams.get("momentum", 0.0)) if optimizer == "momentum" else 0.0
-    if optimizer == "momentum" and hparams.get("dampening", 0.0):
-        return "dampening changes the heavy ball"
-    if optimizer == "sgd" or (optimizer == "momentum" and momentum == 0):
-        return Prediction("gradient descent", theory.gd_rate(lr, eigenvalues), "max|1 − ηλᵢ|")
-    if optimizer == "momentum":
-        return Prediction("heavy ball", theory.heavy_ball_rate(lr, momentum, eigenvalues),
-                          "largest root of z² − (1 + β − ηλ)z + β")
-    return "the theory drawn here is for gradient descent and the heavy ball"
+    # An L2 penalty centred where the minimum is adds λ_wd to every curvature.
+    eigenvalues = np.asarray(quadratic.eigenvalues) + decay
+    lr, momentum = float(hparams["lr"]), float(hparams.get("momentum", 0.0))
+    if optimizer != "sgd" and momentum == 0:
+        optimizer = "sgd"  # PyTorch keeps no velocity then: plain gradient descent
+    rate = theory.predicted_rate(optimizer, {"lr": lr, "momentum": momentum}, eigenvalues)
+    return Prediction(*METHODS[optimizer][:2], rate, METHODS[optimizer][2])
 
 
 def envelope(rate: float, gap0: float, f_star: float, steps: np.ndarray) -> np.ndarray:
@@ -89,8 +99,16 @@ def envelope(rate: float, gap0: float, f_star: float, steps: np.ndarray) -> np.n
     return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
-def measured_rate(loss: np.ndarray, f_star: float) -> float:
-    """The run's own per-step contraction of the distance over the second half of its steps so far
-    (from its loss gaps: the square root of their ratio per step), NaN before there are two."""
-    gaps = np.asarray(loss, dtype=float) - f_star
-    return theory.measured_rate(gaps, skip=len(gaps) // 2)
+def measured_rate(steps: np.ndarray, loss: np.ndarray, f_star: float) -> float:
+    """The run's own per-step contraction of the distance over the second half of its steps so far:
+    exp(s/2), s the least-squares slope of its log loss gap against the step (as the lessons' rate
+    claims measure it: an oscillating heavy ball gives its envelope's rate). `steps` may skip steps
+    (a thinned history). Gaps at the end of the floating-point range are left out; NaN before two."""
+    steps, gaps = np.asarray(steps, dtype=float), np.asarray(loss, dtype=float) - f_star
+    half = len(gaps) // 2
+    steps, gaps = steps[half:], gaps[half:]
+    good = np.isfinite(gaps) & (gaps > GAP_FLOOR)
+    if good.sum() < 2 or np.ptp(steps[good]) == 0:
+        return math.nan
+    slope = np.polyfit(steps[good], np.log(gaps[good]), 1)[0]
+    return float(math.exp(slope / 2.0))

@@ -110,7 +110,7 @@ class BasinView(EnsembleView):
 
     def _show_start(self) -> None:
         info = self.model.info
-        if info is not None and info.kind == "surface" and info.start is not None:
+        if info is not None and info.kind == "surface" and not self.model.experiment.is_network:
             start = self.model.experiment.start or info.start
             self.start.setData([start[0]], [start[1]])
         else:

@@ -102,7 +102,7 @@ class SwarmView(QWidget):
 
     def _show_start(self) -> None:
         info = self.model.info
-        if info is not None and info.kind == "surface":
+        if info is not None and info.kind == "surface" and not self.model.experiment.is_network:
             start = self.model.experiment.start or info.start
             self.panel.set_start(*start)
 

@@ -4,10 +4,14 @@ On a quadratic surface (the session sends its Hessian with the problem, `info.qu
 overlay adds its own items to the trajectory and loss panels, without the panels knowing:
 
 - on the contours, the two eigen-directions through the minimum, labelled with their curvature;
-- on the loss panel, for each run of gradient descent or the heavy ball (constant rate, no
-  clipping, no noise), the predicted envelope f* + (f₀ − f*)·ρ²ᵏ as a dashed line in the run's
-  colour (ρ = max|1 − ηλᵢ|, or the heavy ball's spectral radius);
+- on the loss panel, for each run of gradient descent, the heavy ball or Nesterov (constant
+  rate, no clipping, no noise), the predicted envelope f* + (f₀ − f*)·ρ²ᵏ as a dashed line in
+  the run's colour (ρ = max|1 − ηλᵢ|, or the momentum methods' spectral radius);
 - in the loss panel's corner, each such run's measured rate per step beside the predicted ρ.
+
+In the free simulator all of it is drawn (View ▸ Theory on quadratics turns it off); a lesson
+step draws what its scene's `theory` lists (`model.display["theory"]`: "eigen_directions",
+"gd_envelope", "heavy_ball_envelope", "nesterov_envelope"), nothing if it lists none.
 
 The overlay attaches through `plot_area.panel_widget(name)` and draws in the loss panel's own
 y coordinates (its `scale.transform` where the panel has one, else pyqtgraph's log axis).
@@ -23,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 from ..app.quadratic_theory import Prediction, envelope, measured_rate, predict
 
-PARTS = ("eigen_directions", "envelope", "rates")
+THEORIES = ("eigen_directions", "gd_envelope", "heavy_ball_envelope", "nesterov_envelope")  # as lessons name them
 ENVELOPE_POINTS = 200
 REDRAW_MS = 100  # while playing, the overlay follows the runs at most ten times a second
 
@@ -32,7 +36,6 @@ class TheoryOverlay(QObject):
     def __init__(self, controller, plot_area, parent=None):
         super().__init__(parent)
         self.controller, self.model, self.plot_area = controller, controller.model, plot_area
-        self.parts = set(PARTS)
         self.enabled = True
         self.trajectory = plot_area.panel_widget("trajectoryPlot")
         self.loss = plot_area.panel_widget("lossPlot")
@@ -55,14 +58,11 @@ class TheoryOverlay(QObject):
         self.enabled = bool(on)
         self._new_problem()
 
-    def set_parts(self, parts) -> None:
-        """Which parts to draw (a lesson step may ask for some only); unknown names are refused."""
-        parts = set(parts)
-        unknown = parts - set(PARTS)
-        if unknown:
-            raise ValueError(f"unknown theory overlay {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
-        self.parts = parts
-        self._new_problem()
+    @property
+    def wanted(self) -> set[str]:
+        """What to draw: a lesson scene's choice, else everything."""
+        chosen = getattr(self.model, "display", {}).get("theory")
+        return set(THEORIES) if chosen is None else set(chosen)
 
     @property
     def quadratic(self):
@@ -79,7 +79,7 @@ class TheoryOverlay(QObject):
             self.trajectory.removeItem(line)
         self.directions = []
         quadratic = self.quadratic
-        if quadratic is not None and "eigen_directions" in self.parts:
+        if quadratic is not None and "eigen_directions" in self.wanted:
             low, high = quadratic.eigenvalues[0], quadratic.eigenvalues[-1]
             for lam, (vx, vy) in zip(quadratic.eigenvalues, quadratic.eigenvectors):
                 vx, vy = (vx, vy) if vx > 0 or (vx == 0 and vy > 0) else (-vx, -vy)  # labels on the right
@@ -121,24 +121,23 @@ class TheoryOverlay(QObject):
             hparams = self.model.hparams(i, 0)
             prediction = predict(quadratic, run.optimizer, hparams, schedule=e.schedule, clip=e.clip,
                                  grad_noise=e.grad_noise)
-            if not isinstance(prediction, Prediction):
+            if not isinstance(prediction, Prediction) or prediction.theory not in self.wanted:
                 continue
             if e.changes and any(c["run"] == i for c in e.changes):
                 continue  # a live change in the run's history: one rate no longer describes it
             end = history.index_at(shown) + 1
-            loss = history.get("loss")[:end]
-            last = int(history.get("step")[end - 1])
-            if "envelope" in self.parts:
-                steps = np.unique(np.linspace(0, max(last, 1), ENVELOPE_POINTS).round())
-                values = envelope(prediction.rate, float(loss[0]) - quadratic.f_star, quadratic.f_star, steps)
-                self.envelopes[i].setData(steps, self._to_drawn(values), connect="finite",
-                                          pen=pg.mkPen(run.color, width=1.5, style=Qt.DashLine))
-            measured = measured_rate(loss, quadratic.f_star)
+            loss, run_steps = history.get("loss")[:end], history.get("step")[:end]
+            last = int(run_steps[-1])
+            steps = np.unique(np.linspace(0, max(last, 1), ENVELOPE_POINTS).round())
+            values = envelope(prediction.rate, float(loss[0]) - quadratic.f_star, quadratic.f_star, steps)
+            self.envelopes[i].setData(steps, self._to_drawn(values), connect="finite",
+                                      pen=pg.mkPen(run.color, width=1.5, style=Qt.DashLine))
+            measured = measured_rate(run_steps, loss, quadratic.f_star)
             measured_text = f"{measured:.4f}" if math.isfinite(measured) else "—"
             line = f"ρ measured {measured_text}, predicted {prediction.rate:.4f}"
             self.rate_lines.append(f"{self.model.label(i)}: {line} ({prediction.method}: {prediction.formula})")
             lines.append(f"<span style='color:{run.color}'>━━</span> {html.escape(line)}")
-        show = "rates" in self.parts and bool(lines)
+        show = bool(lines)
         if show:
             self.rates.setHtml("<div style='font-size:8pt'>" + "<br>".join(lines) +
                                "<br>per step; dashed: f* + (f₀ − f*)·ρ²ᵏ</div>")
