@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitt
 
 from ..core.specs import HParam
 from .ensemble_settings import SettingsRow, settings_text
-from .panels import TrajectoryPanel
+from .trajectory_panel import TrajectoryPanel
 
 SAMPLING_TITLES = (("uniform over the window", "uniform"), ("on a grid", "grid"), ("Gaussian around the start", "gaussian"))
 FRAME_MS = 33              # the swarm plays at about 30 frames a second
@@ -45,6 +45,7 @@ class SwarmView(QWidget):
         self.panel.widget.setAccessibleName("The swarm on the loss surface")
         self.panel.widget.setTitle("Swarm (selected run's optimizer)")
         self.panel.start_clicked.connect(self.model.set_start)
+        self.panel.field_wanted.connect(self._ask_field)
         self.dots = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=0.8), brush=pg.mkBrush(20, 20, 20, 220))
         self.panel.widget.addItem(self.dots)
         self.loss = pg.PlotWidget(title="Swarm loss: median and 10–90% band")
@@ -97,8 +98,13 @@ class SwarmView(QWidget):
         info = self.model.info
         if info is not None and info.kind == "surface":
             self.panel.set_surface(info, self.model.view)
-            self.panel.widget.setTitle("Swarm (selected run's optimizer)")
+            self.panel.title = "Swarm (selected run's optimizer)"
+            self.panel.widget.setTitle(self.panel.title)
             self._show_start()
+
+    def _ask_field(self, view, width: int, height: int) -> None:
+        if self.isVisible() and self.model.info is not None and self.model.info.kind == "surface":
+            self.model.request_field(view, width, height)
 
     def _show_start(self) -> None:
         info = self.model.info

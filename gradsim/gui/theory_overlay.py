@@ -95,9 +95,15 @@ class TheoryOverlay(QObject):
 
     # --- the loss panel: envelopes and rates ----------------------------------------------------------------
     def _to_drawn(self, values: np.ndarray) -> np.ndarray:
-        """Loss values in the loss panel's y coordinates."""
+        """Loss values in the loss panel's y coordinates (its scale's; below a log scale's floor the
+        envelope is not drawn, rather than drawn flat along the floor)."""
         scale = getattr(self.plot_area.loss_panel, "scale", None)
-        return scale.transform(values) if hasattr(scale, "transform") else values
+        if not hasattr(scale, "transform"):
+            return values
+        drawn = scale.transform(values)
+        if getattr(scale, "logarithmic", False):
+            drawn = np.where(values - scale.offset > scale.floor, drawn, np.nan)
+        return drawn
 
     def redraw(self) -> None:
         quadratic = self.quadratic
