@@ -41,10 +41,10 @@ class TheoryOverlay(QObject):
         self.loss = plot_area.panel_widget("lossPlot")
         self.directions: list[pg.InfiniteLine] = []
         self.envelopes: list[pg.PlotDataItem] = []
-        self.rates = pg.TextItem(anchor=(0, 1), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 215))
+        self.rates = pg.TextItem(anchor=(1, 0), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 215))
         box = self.loss.getPlotItem().vb
-        self.rates.setParentItem(box)  # the box's pixel coordinates: stays in its lower left corner
-        box.sigResized.connect(lambda *_: self.rates.setPos(4, box.height() - 4))
+        self.rates.setParentItem(box)  # the box's pixel coordinates: stays in its upper right corner,
+        box.sigResized.connect(lambda *_: self.rates.setPos(box.width() - 4, 4))  # where falling losses leave room
         self.rates.setVisible(False)
         self.rate_lines: list[str] = []  # what the corner says, one line per run (for tests and read-outs)
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
@@ -148,5 +148,5 @@ class TheoryOverlay(QObject):
             self.rates.setHtml("<div style='font-size:8pt'>" + "<br>".join(lines) +
                                "<br>per step; dashed: f* + (f₀ − f*)·ρ²ᵏ</div>")
             box = self.loss.getPlotItem().vb
-            self.rates.setPos(4, box.height() - 4)
+            self.rates.setPos(box.width() - 4, 4)
         self.rates.setVisible(show)
