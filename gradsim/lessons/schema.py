@@ -32,7 +32,7 @@ from ..core.simulate import make_network
 from ..core.surfaces import get_surface
 from ..experiment import check_run_model
 from ..paths import resource_path
-from .claims import CLAIMS
+from .claims import BOUNDED, CLAIMS
 
 # The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
 # step's numbers.
@@ -196,9 +196,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at",
-                        "gradient_ratio", "coordinate_range") \
-                    and not {"at_most", "at_least"} & set(claim):
+            if kind in BOUNDED and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         explanation = raw.get("explanation", "")
         if not isinstance(explanation, str):
