@@ -30,9 +30,10 @@ SWITCHES = (
     ("lookahead", "look-ahead", "lookaheadCheck", "Nesterov: the look-ahead point, where the next gradient is taken"),
     ("box", "rate box", "rateBoxCheck", "adaptive methods: a box whose sides are the x and y effective rates"),
 )
-COLORS = {"gradient": "#d62728", "clipped": "#ff7f0e", "velocity": "#9467bd", "move": "#111111",
-          "momentum": "#9467bd", "weight decay": "#7f7f7f", "decoupled weight decay": "#7f7f7f",
-          "look-ahead": "#17becf", "scaled gradient": "#8c564b", "box": "#1f77b4"}
+# Colours apart from the runs' (arrows also get a white halo in 2-D, so they never pass for a path)
+COLORS = {"gradient": "#e0119d", "clipped": "#f08ad0", "velocity": "#6a3d9a", "move": "#111111",
+          "momentum": "#6a3d9a", "weight decay": "#7f7f7f", "decoupled weight decay": "#7f7f7f",
+          "look-ahead": "#00838f", "scaled gradient": "#b15928", "box": "#1f4e99"}
 
 
 class GeometryBar(QToolBar):

@@ -11,6 +11,7 @@ with a QImage. Its GL items belong to the worker; nothing of it is touched from 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from PySide6.QtCore import QMetaObject, QObject, QRect, QThread, Qt, Signal, Slo
 from PySide6.QtGui import QOffscreenSurface, QOpenGLContext, QSurfaceFormat
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
+ANTIALIAS = False  # smooth lines cost llvmpipe more than the rest of the picture
 ON_TOP = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
           "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
 
@@ -139,7 +141,7 @@ class _Scene:
         for name, spec in frame.lines.items():
             item = self.lines.get(name)
             if item is None:
-                item = self.lines[name] = gl.GLLinePlotItem(antialias=True,
+                item = self.lines[name] = gl.GLLinePlotItem(antialias=ANTIALIAS,
                                                             glOptions=ON_TOP if spec.on_top else "translucent")
                 item.setDepthValue(5 if spec.on_top else 0)
                 view.addItem(item)
@@ -196,6 +198,7 @@ class GLRenderer(QObject):
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._context = self._fbo = self._scene = None
+        self.seconds = 0.0  # spent drawing (for the benchmark)
         self.thread = QThread()
         self.thread.setObjectName("gl-render")
         self.moveToThread(self.thread)
@@ -222,8 +225,11 @@ class GLRenderer(QObject):
             frame, self._latest = self._latest, None
         if frame is None:
             return
+        start = time.perf_counter()
         try:
-            self.rendered.emit(self._draw(frame))
+            image = self._draw(frame)
+            self.seconds += time.perf_counter() - start
+            self.rendered.emit(image)
         except Exception as error:  # noqa: BLE001  (a driver's failure leaves the 2-D view working)
             self.failed.emit(f"{type(error).__name__}: {error}")
 
@@ -248,15 +254,21 @@ class GLRenderer(QObject):
             view = self._scene.view
             view.size = (width, height)
             view.opts.update(frame.camera)
+            t0 = time.perf_counter()
             self._scene.update(frame)
+            t1 = time.perf_counter()
             self._fbo.bind()
             GL.glViewport(0, 0, width, height)
             for item in view.items:
                 if not item.isInitialized():
                     item.initialize()
             view.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
+            t2 = time.perf_counter()
             GL.glFinish()
+            t3 = time.perf_counter()
             image = self._fbo.toImage()
+            t4 = time.perf_counter()
+            self.parts = getattr(self, "parts", np.zeros(4)) + (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
             self._fbo.release()
             return image
         finally:
