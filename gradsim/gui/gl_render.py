@@ -1,7 +1,7 @@
 """The 3-D view's renderer: pyqtgraph.opengl items drawn offscreen, in a thread of their own.
 
 A QOpenGLWidget in a window makes Qt compose the whole window through OpenGL on every repaint,
-which in software rendering (Mesa's llvmpipe) cost about 80 ms a frame here; and a frame drawn on
+which in software rendering (Mesa's llvmpipe) cost 70–100 ms a frame here; and a frame drawn on
 the GUI thread holds up every click for its duration. So the scene is drawn into a framebuffer
 object on an offscreen surface by a worker thread, and the window only paints the image that comes
 back. The window sends plain data (`Frame`: the mesh, lines, balls, camera), the worker keeps only
@@ -168,9 +168,9 @@ class _Scene:
             for item in self.balls:
                 self.view.removeItem(item)
             self.balls, self.sphere_radius = [], frame.ball_radius
-        sphere = gl.MeshData.sphere(rows=12, cols=20, radius=frame.ball_radius)
+            self.sphere = gl.MeshData.sphere(rows=12, cols=20, radius=frame.ball_radius)
         while len(self.balls) < len(frame.balls):
-            item = gl.GLMeshItem(meshdata=sphere, shader=SOFT_SHADED.name, smooth=True)
+            item = gl.GLMeshItem(meshdata=self.sphere, shader=SOFT_SHADED.name, smooth=True)
             self.view.addItem(item)
             self.balls.append(item)
         for i, item in enumerate(self.balls):
@@ -254,21 +254,15 @@ class GLRenderer(QObject):
             view = self._scene.view
             view.size = (width, height)
             view.opts.update(frame.camera)
-            t0 = time.perf_counter()
             self._scene.update(frame)
-            t1 = time.perf_counter()
             self._fbo.bind()
             GL.glViewport(0, 0, width, height)
             for item in view.items:
                 if not item.isInitialized():
                     item.initialize()
             view.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
-            t2 = time.perf_counter()
             GL.glFinish()
-            t3 = time.perf_counter()
             image = self._fbo.toImage()
-            t4 = time.perf_counter()
-            self.parts = getattr(self, "parts", np.zeros(4)) + (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
             self._fbo.release()
             return image
         finally:
