@@ -183,6 +183,8 @@ class GeometryBar(QToolBar):
     def arrows(self) -> tuple[list[DrawnArrow], np.ndarray | None, tuple | None]:
         """What to draw now: the arrows, the look-ahead point (or None) and the box
         (centre, sides, shortened) or None, each in parameter units as drawn."""
+        if not self.any_shown():  # nothing asked for: no geometry computed either
+            return [], None, None
         geometry = self.geometry()
         if geometry is None or self.view() is None:
             return [], None, None
