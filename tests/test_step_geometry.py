@@ -137,9 +137,11 @@ def test_3d_heights_follow_the_recorded_loss_and_never_sink_into_the_mesh():
     assert scene.height(0.0) == 0.0 and scene.height(values.max()) == pytest.approx(HEIGHT)
     assert not surface_scene(Field(0, (-1, 1, -1, 1), *get_surface("quadratic").grid(50, 50)), 0.0).log
     x_box, y_box, heights = mesh_grid(field, scene)
-    assert len(x_box) <= 120 and heights.shape == (len(x_box), len(y_box))
-    # grid points: the mesh is the field's values, put through the scale
-    np.testing.assert_allclose(heights[::7, ::5], scene.height(values[::2, ::2].T[::7, ::5]))
+    from gradsim.app.surface_scene import MESH_POINTS
+    stride = -(-240 // MESH_POINTS)
+    assert len(x_box) <= MESH_POINTS and heights.shape == (len(x_box), len(y_box))
+    # grid points: the mesh is the field's values (every stride-th), put through the scale
+    np.testing.assert_allclose(heights[::7, ::5], scene.height(values[::stride, ::stride].T[::7, ::5]))
     _, rows = rows_of("momentum", {"lr": 0.001, "momentum": 0.9}, steps=800)
     params = np.array([row["params"] for row in rows])
     points = scene.points(params, surface.loss(params))
