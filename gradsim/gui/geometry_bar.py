@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QToolBar
 
 from ..app.step_geometry import fit, geometry_at, nice_scale
@@ -46,7 +46,9 @@ class GeometryBar(QToolBar):
         self.view3DButton = QPushButton("3-D view", objectName="view3DButton")
         self.view3DButton.setCheckable(True)
         self.view3DButton.setAccessibleName("Show the surface in 3-D")
-        self.gl_problem = opengl_problem()
+        self.gl_problem = "Finding out whether this display offers OpenGL…"
+        self._gl_asked = False
+        QTimer.singleShot(0, self.ask_opengl)  # after the window shows: the answer may take a moment
         self.addWidget(self.view3DButton)
         self.resetViewButton = QPushButton("Reset 3-D view", objectName="resetViewButton")
         self.resetViewButton.setAccessibleName("Reset the 3-D camera")
@@ -83,6 +85,14 @@ class GeometryBar(QToolBar):
         controller.configured.connect(self._problem_changed)
         controller.experiment_changed.connect(self._problem_changed)
         self._problem_changed()
+
+    def ask_opengl(self) -> str:
+        """Why the 3-D view cannot be shown here ("" when it can), found out once."""
+        if not self._gl_asked:
+            self._gl_asked = True
+            self.gl_problem = opengl_problem()
+            self._problem_changed()
+        return self.gl_problem
 
     # --- state -------------------------------------------------------------------------------------
     def shown(self, key: str) -> bool:
