@@ -1,6 +1,8 @@
 """The four linked plots. Each creates its plot items once and updates them with setData."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -22,8 +24,24 @@ def thin(n: int, limit: int = MAX_PATH_POINTS) -> slice | np.ndarray:
     return indices if indices[-1] == n - 1 else np.append(indices, n - 1)
 
 
+class PlotItem(pg.PlotItem):
+    """A plot whose title row is as tall as its title's text (pyqtgraph fixes it at 30 px, which
+    cuts a large title)."""
+
+    def setTitle(self, title=None, **args):
+        super().setTitle(title, **args)
+        if title is not None:
+            height = math.ceil(self.titleLabel.item.boundingRect().height()) + 2
+            self.titleLabel.setMaximumHeight(height)
+            self.layout.setRowFixedHeight(0, height)
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    return pg.PlotWidget(plotItem=PlotItem(title=title))
+
+
 def _time_plot(name: str, title: str, ylabel: str, log: bool = True) -> pg.PlotWidget:
-    plot = pg.PlotWidget(title=title)
+    plot = _plot(title)
     plot.setObjectName(name)
     plot.setAccessibleName(title)
     plot.setLabel("bottom", "step")
@@ -125,7 +143,7 @@ class TrajectoryPanel(pg.QtCore.QObject):
 
     def __init__(self):
         super().__init__()
-        self.widget = pg.PlotWidget(title="Trajectory")
+        self.widget = _plot("Trajectory")
         self.widget.setObjectName("trajectoryPlot")
         self.widget.setAccessibleName("Trajectory on the loss surface")
         self.widget.setAspectLocked(False)
