@@ -41,6 +41,7 @@ class RunConfig:
     name: str = ""  # a lesson's name for the run, shown in the legend
     batch_size: int | None = None  # a network run's own batch size (else the experiment's)
     model: dict = field(default_factory=dict)  # a network run's own loss, activation or initialization
+    schedule: dict | None = None  # the run's own learning-rate schedule (else the experiment's)
 
     @property
     def label(self) -> str:
@@ -127,6 +128,11 @@ class Experiment:
                 run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
             except ValueError as error:
                 raise ValueError(f"run {i}: {error}") from None
+            if run.schedule is not None:
+                try:
+                    make_lr_fn(run.schedule)
+                except ValueError as error:
+                    raise ValueError(f"run {i}: {error}") from None
             if run.model or run.batch_size:
                 if not self.is_network:
                     raise ValueError(f"run {i}: batch size and model settings are for a network, not a surface")

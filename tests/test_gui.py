@@ -472,3 +472,31 @@ def test_help_menu_lists_the_shortcuts_and_says_what_gradsim_is(window):
 def test_file_quit_closes_the_window(window, qtbot):
     window.findChild(QAction, "quitAction").trigger()
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_step_back_with_the_keyboard_change_the_rate_and_play_on_from_there(window, qtbot):
+    play_until(window, qtbot, lambda: window.newest_step() >= 120)
+    before = [h.get("params").copy() for h in window.histories]
+    newest = window.newest_step()
+    window.plot_area.trajectory.widget.setFocus()  # the keys go to the window, not to an editor
+    for _ in range(newest - 100):
+        qtbot.keyClick(window, Qt.Key_Left)
+    qtbot.waitUntil(lambda: step_shown(window) == 100)
+    assert window.newest_step() == newest  # stepping back only looks back: nothing is dropped yet
+    named(window, "runList").setCurrentRow(0)
+    named(window, "hp_lr").setValue(0.0005)  # gradient descent at half its rate from step 100 on
+    qtbot.waitUntil(lambda: window.newest_step() == 100 and bool(window.experiment.changes))
+    window.plot_area.trajectory.widget.setFocus()
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.newest_step() >= newest + 20, timeout=20000)
+    qtbot.keyClick(window, Qt.Key_Space)
+    assert window.experiment.changes == [{"step": 100, "run": 0, "hparams": {"lr": 0.0005}}]
+    for i, history in enumerate(window.histories):
+        np.testing.assert_array_equal(history.get("params")[:101], before[i][:101])
+    lr = window.histories[0].get("lr")
+    assert np.all(lr[:100] == 0.001) and np.all(lr[100:] == 0.0005)
+    params = window.histories[0].get("params")
+    grad, = window.histories[0].get("grad")[100:101]
+    np.testing.assert_array_equal(params[101], params[100] - 0.0005 * grad)  # the first step at the new rate
+    # the untouched run replays exactly what it did before the branch, past the old newest step too
+    np.testing.assert_array_equal(window.histories[1].get("params")[:newest + 1], before[1])

@@ -14,6 +14,12 @@ def lesson(stem):
     return next(item for item in load_lessons() if item.path.stem == stem)
 
 
+@pytest.fixture(autouse=True)
+def quick_actions(window):
+    """Actions play in a quarter of a second instead of the classroom's few seconds."""
+    window.lesson_player.action_seconds = 0.25
+
+
 def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     window.start_lesson(lesson("02_learning_rate"))
     player = window.lesson_player
@@ -82,3 +88,70 @@ def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
     assert window.lesson_player.lesson.path.stem == "19_spoiler"
     qtbot.waitUntil(lambda: window.ready)
     assert window.experiment.start == (0.5, 0.5, 0.0) and window.model.info.binary[0]
+
+
+def test_in_a_lesson_scrub_back_change_the_rate_and_replay_the_rest(window, qtbot):
+    """A teacher stops a lesson's scene at step 40, changes a rate, and plays the rest again."""
+    from PySide6.QtWidgets import QSlider
+    window.start_lesson(lesson("05_momentum"))
+    player = window.lesson_player
+    if player.waiting:
+        player.next()
+    qtbot.waitUntil(lambda: window.ready and window.newest_step() > 60, timeout=60000)
+    window.model.play(False)  # the teacher pauses the scene mid-action
+    qtbot.waitUntil(lambda: not window.model.in_flight)
+    before = [h.get("params").copy() for h in window.histories]
+    rates = [window.model.hparams(i)["lr"] for i in range(len(window.histories))]
+    window.findChild(QSlider, "timelineSlider").setValue(40)
+    qtbot.waitUntil(lambda: window.shown_step() == 40)
+    window.findChild(object, "runList").setCurrentRow(0)
+    window.findChild(object, "hp_lr").setValue(rates[0] / 2)
+    qtbot.waitUntil(lambda: window.newest_step() == 40 and bool(window.experiment.changes))
+    window.model.play(True)
+    qtbot.waitUntil(lambda: window.newest_step() >= 60, timeout=20000)
+    window.model.play(False)
+    assert player.lesson is not None  # still in the lesson
+    for i, history in enumerate(window.histories):
+        np.testing.assert_array_equal(history.get("params")[:41], before[i][:41])
+    lr = window.histories[0].get("lr")
+    assert np.all(lr[:40] == rates[0]) and np.all(lr[40:] == rates[0] / 2)
+    assert not np.array_equal(window.histories[0].get("params")[41:60], before[0][41:60])
+
+
+PREDICTION = '''title = "t"
+goal = "g"
+references = ["r"]
+[[steps]]
+text = "Two rates on the same bowl."
+explanation = "The larger rate overshoots because 1 - eta*lambda < 0."
+scene = { problem = "quadratic", start = [2.0, 1.0], runs = [
+  { name = "overshooting", alias = "A", optimizer = "sgd", hparams = { lr = 0.15 } },
+  { name = "creeping", alias = "B", optimizer = "sgd", hparams = { lr = 0.05 } } ] }
+action = { kind = "run", steps = 60, pause_at = 20 }
+question = { prompt = "Which run overshoots?", choices = ["A", "B"], answer = 0 }
+claims = [{ kind = "oscillates", run = "overshooting", coordinate = 1, steps = 20 }]
+'''
+
+
+def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it_says(window, qtbot, tmp_path):
+    from gradsim.lessons import load_lesson
+    path = tmp_path / "prediction.toml"
+    path.write_text(PREDICTION)
+    window.start_lesson(load_lesson(path))
+    player = window.lesson_player
+    qtbot.waitUntil(lambda: window.ready)
+    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    assert [name.split(" ")[0] for name in legend] == ["A", "B"]  # neutral names while the class predicts
+    assert "overshoot" not in player.text.toPlainText()  # the setup only: no reason before the answer
+    player.next()  # the class has predicted: run
+    qtbot.waitUntil(lambda: player.paused, timeout=20000)
+    assert window.newest_step() == 20 and "Go on" in player.nextButton.text() and not player.revealed
+    assert window.model.experiment.runs[0].name == "A"  # still neutral during the pause
+    player.next()  # go on to the end
+    qtbot.waitUntil(lambda: player.revealed, timeout=20000)
+    assert window.newest_step() == 60
+    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    assert [name.split(" ")[0] for name in legend] == ["overshooting", "creeping"]
+    assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
+    traces = play_step(player.current_step())  # the paused action is the same run as the checker's
+    np.testing.assert_array_equal(window.histories[0].get("params"), traces["overshooting"].params)

@@ -22,6 +22,9 @@ def test_every_claim_of_the_lesson_holds(path):
     assert not failed, "\n".join(failed)
 
 
+HEAD = 'title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
+
+
 @pytest.mark.parametrize("text, message", [
     ("title = 1", "title: must be non-empty text"),
     ('title = "t"\ngoal = "g"\nreferences = []', "references: must be a non-empty list"),
@@ -69,6 +72,27 @@ def test_every_claim_of_the_lesson_holds(path):
      'question = { prompt = "?", choices = ["a", "b"], answer = 2 }',
      r"steps\[1\]\.question\.answer: must be the index of a choice"),
     ("title = [", "not valid TOML"),
+    (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", alias = "A", optimizer = "sgd" }, '
+            '{ name = "b", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.runs: if one run has an alias, every run needs one"),
+    (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd" }] }\n'
+            'action = { kind = "run", steps = 5, pause_at = 5 }',
+     r"steps\[1\]\.action\.pause_at: must be a step from 1 to 4"),
+    (HEAD + 'scene = { problem = "saddle", theory = ["gd_envelope"], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.theory: is drawn on a quadratic"),
+    (HEAD + 'scene = { problem = "quadratic", theory = ["guess"], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.theory: must list some of gd_envelope"),
+    (HEAD + 'scene = { problem = "saddle", loss_scale = "cubic", runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.loss_scale: must be one of log, linear, symlog"),
+    (HEAD + 'scene = { dataset = "spoiler", boundary_lines = ["b"], runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.scene\.boundary_lines: must list runs of the scene"),
+    (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd", schedule = { name = "cosin" } }] }',
+     r"steps\[1\]\.scene\.runs\[1\]\.schedule: unknown schedule 'cosin'"),
+    (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd" }] }\n'
+            'question = { prompt = "?", choices = ["a", "b"], answer = 1, key_words = "a" }',
+     r"steps\[1\]\.question\.key_words: must be a list of words"),
+    (HEAD + 'explanation = 3\nscene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd" }] }',
+     r"steps\[1\]\.explanation: must be text"),
 ])
 def test_a_bad_lesson_file_names_the_file_and_the_field(tmp_path, text, message):
     path = tmp_path / "bad_lesson.toml"
@@ -105,3 +129,4 @@ def test_run_until_stops_every_run_where_the_condition_first_holds(tmp_path):
     from gradsim.app.runs import steps_until
     from gradsim.lessons.scenes import action_until
     assert steps_until(scene_experiment(step), 1000, action_until(step)) == len(fast) - 1
+

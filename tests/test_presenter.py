@@ -4,7 +4,7 @@ larger, Escape leaves, and leaving puts the window back exactly as it was."""
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTextBrowser
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QTextBrowser
 
 from gradsim.gui.presenter import PLOT_NAMES
 from gradsim.gui.window import default_size
@@ -30,13 +30,23 @@ def clipped(window) -> list[str]:
             continue
         name = widget.objectName() or widget.text()
         rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
-        if not inside.contains(rect):
+        if not inside.contains(rect) and not scrolled(widget):
             found.append(f"{name} outside the window ({rect})")
         wraps = isinstance(widget, QLabel) and widget.wordWrap()
         needed = widget.heightForWidth(widget.width()) if wraps else widget.sizeHint().height()
         if (not wraps and widget.width() < widget.sizeHint().width()) or widget.height() < needed:
             found.append(f"{name!r} cut: {widget.size().toTuple()} for {widget.sizeHint().toTuple()}")
     return found
+
+
+def scrolled(widget) -> bool:
+    """Whether the widget lies in a scroll area's content (where scrolling brings it into view)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 def layout(window) -> dict:

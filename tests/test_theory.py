@@ -64,3 +64,34 @@ def test_predicted_steps_to_tolerance_match_the_run():
     measured = int(np.argmax(trace.loss <= tol))
     assert theory.steps_to_tolerance(theory.gd_rate(lr, [1.0, 10.0]), float(trace.loss[0]), tol) == measured
     assert theory.steps_to_tolerance(1.0, 1.0, tol) == math.inf
+
+
+def test_nesterov_contracts_at_the_predicted_rate():
+    lr, beta = 0.01, 0.9
+    trace = simulate(surface="quadratic", surface_params={"a": 1.0, "b": 50.0}, optimizer="nesterov",
+                     hparams={"lr": lr, "momentum": beta}, start=(2.0, 1.0), steps=1000)
+    predicted = theory.nesterov_rate(lr, beta, [1.0, 50.0])
+    # along λ the roots of z² − (1 + β)(1 − ηλ)z + β(1 − ηλ); here real along λ = 1, complex along 50
+    z = np.roots([1.0, -(1 + beta) * (1 - lr), beta * (1 - lr)])
+    assert predicted == pytest.approx(max(abs(z)), rel=1e-12)
+    assert theory.nesterov_factors(lr, beta, [50.0])[0] == pytest.approx(math.sqrt(beta * (1 - 50 * lr)))
+    assert theory.fitted_rate(trace.loss[300:]) == pytest.approx(predicted, abs=2e-4)
+    assert theory.predicted_rate("nesterov", {"lr": lr, "momentum": beta}, [1.0, 50.0]) == predicted
+
+
+def test_the_fitted_rate_ignores_the_phase_of_an_oscillating_run():
+    trace = simulate(surface="quadratic", surface_params={"a": 1.0, "b": 50.0}, optimizer="momentum",
+                     hparams={"lr": 0.01, "momentum": 0.9}, start=(2.0, 1.0), steps=700)
+    predicted = theory.predicted_rate("momentum", {"lr": 0.01, "momentum": 0.9}, [1.0, 50.0])
+    for first, last in ((100, 400), (120, 430), (200, 600), (300, 700)):
+        assert theory.fitted_rate(trace.loss[first:last + 1]) == pytest.approx(predicted, abs=5e-4)
+    assert abs(theory.measured_rate(trace.loss[100:401]) - predicted) > 1e-3  # the ends' ratio does not
+
+
+def test_predicted_rate_knows_its_limits():
+    assert theory.predicted_rate("sgd", {"lr": 0.1}, [1.0, 10.0]) == pytest.approx(0.9)
+    assert theory.predicted_rate("momentum", {"lr": 0.1, "momentum": 0.0}, [1.0, 10.0]) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="no rate theory for 'adam'"):
+        theory.predicted_rate("adam", {"lr": 0.1}, [1.0, 10.0])
+    with pytest.raises(ValueError, match="dampening"):
+        theory.predicted_rate("momentum", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5}, [1.0])

@@ -72,6 +72,7 @@ class AppModel:
         self.steps_per_second = 0.0
         self.view: tuple | None = None        # a lesson scene's window onto the trajectory panel
         self.until: Until | None = None       # a lesson action's stopping condition
+        self.display: dict = {}               # a lesson scene's choices of what to draw (see load)
         self.status = "ready"
         self.log: list[LogEntry] = []
         self.inspection: p.Inspection | None = None
@@ -115,13 +116,15 @@ class AppModel:
 
     # --- editing the experiment ------------------------------------------------------------------------
     def load(self, experiment: Experiment, *, view=None, until: Until | None = None, play: bool = False,
-             resume: bool = False) -> None:
-        """Show `experiment` (checked already) from its start, or from where it was saved (`resume`)."""
+             resume: bool = False, display: dict | None = None, selected: int = 0) -> None:
+        """Show `experiment` (checked already) from its start, or from where it was saved (`resume`).
+        `display` is a lesson scene's choice of what to draw: {"loss_scale": "log"|"linear"|"symlog",
+        "theory": [names of gradsim.lessons.schema.THEORIES], "boundary_lines": [run indices]}."""
         self.experiment = experiment
-        self.view, self.until = view, until
-        self.selected = 0
+        self.view, self.until, self.display = view, until, dict(display or {})
+        self.selected = selected
         self.experiment_changed.emit()
-        self.selection_changed.emit(0)
+        self.selection_changed.emit(selected)
         self._configure(resume=resume)
         self._play_when_ready = play
 
@@ -219,6 +222,19 @@ class AppModel:
         self.send(p.SetHparams(self.generation, index, {name: resolved[name]}))
         return True
 
+    def rename_runs(self, names: list[str]) -> None:
+        """New names for the runs (a lesson reveals what its neutral aliases stood for)."""
+        for index, (run, name) in enumerate(zip(self.experiment.runs, names)):
+            if run.name != name:
+                run.name = name
+                self.run_changed.emit(index)
+
+    def go_on_to(self, max_steps: int) -> None:
+        """Raise the step budget and play on (a lesson's action that paused part way)."""
+        self.experiment.max_steps = max(self.experiment.max_steps, int(max_steps))
+        self.send(p.Extend(self.generation, self.experiment.max_steps))
+        self.play(True)
+
     def set_visible(self, index: int, visible: bool) -> None:
         self.experiment.runs[index].visible = bool(visible)
         self.run_changed.emit(index)
@@ -250,6 +266,7 @@ class AppModel:
             return False
         if field in ("problem", "network", "runs"):
             self.view = self.until = None  # a lesson's framing and stopping belong to its own scene
+            self.display = {}
         self.experiment = experiment
         selected = min(self.selected if select is None else select, len(experiment.runs) - 1)
         moved, self.selected = selected != self.selected, selected

@@ -31,6 +31,13 @@ class Play:
 
 
 @dataclass(frozen=True)
+class Extend:
+    """Let the runs go on to `max_steps` updates (a lesson's action that paused part way)."""
+    generation: int
+    max_steps: int
+
+
+@dataclass(frozen=True)
 class Speed:
     generation: int
     steps_per_second: float  # 0: as fast as the machine goes

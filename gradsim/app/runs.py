@@ -51,7 +51,8 @@ class Until:
 
 def build_steppers(experiment: Experiment) -> list[Stepper]:
     """One stepper per run of `experiment` (checked already), seeded by the rule above."""
-    return [Stepper(problem, run.optimizer, run.hparams, start, schedule=experiment.schedule, clip=experiment.clip,
+    return [Stepper(problem, run.optimizer, run.hparams, start,
+                    schedule=experiment.schedule if run.schedule is None else run.schedule, clip=experiment.clip,
                     grad_noise=experiment.grad_noise, seed=experiment.seed)
             for run, (problem, start) in zip(experiment.runs, experiment.run_problems())]
 
@@ -85,6 +86,8 @@ def play(experiment: Experiment, steps: int, until: Until | None = None) -> list
                         "steps": steps, "seed": experiment.seed}
         if experiment.is_network:
             _finish_network_trace(trace, stepper.problem)
+        else:
+            trace.extra["problem"] = stepper.problem  # the surface, for claims that need its Hessian
         traces.append(trace)
     return traces
 

@@ -83,6 +83,10 @@ class Session:
             return [p.Stopped(self.generation, self._newest())]
         return [p.Paused(self.generation, self._newest())] if was_playing and not self.playing else []
 
+    def _extend(self, command: p.Extend) -> list:
+        self.experiment.max_steps = self.max_steps = max(self.max_steps, int(command.max_steps))
+        return []
+
     def _speed(self, command: p.Speed) -> list:
         self.speed = max(0.0, float(command.steps_per_second))
         self._debt = 0.0

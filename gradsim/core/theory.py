@@ -52,6 +52,42 @@ def heavy_ball_rate(lr: float, momentum: float, eigenvalues) -> float:
     return float(heavy_ball_factors(lr, momentum, eigenvalues).max())
 
 
+def nesterov_factors(lr: float, momentum: float, eigenvalues) -> np.ndarray:
+    """For each eigenvalue, the larger modulus of the roots of z² − (1 + β)(1 − ηλ)z + β(1 − ηλ).
+
+    PyTorch's Nesterov (v ← βv + g, θ ← θ − η(g + βv)) along λ: with g = λθ the pair (θ, v) is
+    multiplied by [[1 − ηλ(1 + β), −ηβ²], [λ, β]], whose trace is (1 + β)(1 − ηλ) and whose
+    determinant is β(1 − ηλ) (Sutskever et al. 2013 give the same roots for their form)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    trace = (1.0 + momentum) * (1.0 - lr * lam)
+    det = momentum * (1.0 - lr * lam)
+    root = np.sqrt((trace * trace - 4.0 * det).astype(complex))
+    return np.maximum(np.abs((trace + root) / 2), np.abs((trace - root) / 2))
+
+
+def nesterov_rate(lr: float, momentum: float, eigenvalues) -> float:
+    """Nesterov's per-step contraction of the distance to the minimum (its spectral radius)."""
+    return float(nesterov_factors(lr, momentum, eigenvalues).max())
+
+
+# The optimizers whose rate on a quadratic this module predicts, and the theory each follows.
+RATE_THEORIES = {"sgd": "gradient descent", "momentum": "heavy ball", "nesterov": "Nesterov"}
+
+
+def predicted_rate(optimizer: str, hparams: dict, eigenvalues) -> float:
+    """The per-step contraction of the distance to the minimum that theory predicts for a run of
+    `optimizer` (sgd, momentum or nesterov, constant rate, no dampening or weight decay) on a
+    quadratic whose Hessian has these eigenvalues; raises ValueError for anything else."""
+    if optimizer not in RATE_THEORIES:
+        raise ValueError(f"no rate theory for {optimizer!r}; known: {', '.join(RATE_THEORIES)}")
+    if hparams.get("dampening", 0.0) or hparams.get("weight_decay", 0.0):
+        raise ValueError("the rate theory here has no dampening and no weight decay")
+    lr, beta = float(hparams["lr"]), float(hparams.get("momentum", 0.0))
+    if optimizer == "sgd" or beta == 0.0:
+        return gd_rate(lr, eigenvalues)
+    return heavy_ball_rate(lr, beta, eigenvalues) if optimizer == "momentum" else nesterov_rate(lr, beta, eigenvalues)
+
+
 def lr_marks(eigenvalues) -> dict[str, float]:
     """The three rates worth marking on a learning-rate axis (positive curvature only)."""
     lam = np.asarray(eigenvalues, dtype=float)
@@ -99,6 +135,20 @@ def measured_rate(gaps, skip: int = 0) -> float:
         return math.nan
     first, last = index[0], index[-1]
     return float(math.exp((math.log(gaps[last]) - math.log(gaps[first])) / (2.0 * (last - first))))
+
+
+def fitted_rate(gaps) -> float:
+    """The per-step contraction of the distance fitted to a run's loss gaps f − f*: exp(s/2), with
+    s the least-squares slope of log gap against the step over the finite, positive gaps. Unlike a
+    ratio of the two ends, an oscillating run (complex roots) gives its envelope's rate whatever the
+    phase at which the window starts and ends."""
+    gaps = np.asarray(gaps, dtype=float)
+    steps = np.arange(len(gaps))
+    good = np.isfinite(gaps) & (gaps > 0)
+    if good.sum() < 2:
+        return math.nan
+    slope = np.polyfit(steps[good], np.log(gaps[good]), 1)[0]
+    return float(math.exp(slope / 2.0))
 
 
 # --- curves for sweeps and phase diagrams (arrays a plot can draw) ----------------------------

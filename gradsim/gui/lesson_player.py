@@ -1,9 +1,11 @@
 """The lesson player: a dock beside the panels that walks a class through a lesson step by step.
 
-Each step loads its scene into the window. A step with a question waits: the class predicts,
-the next press of Next runs the action, and the answer is revealed when it ends (or at the next
-press). A step without a question runs at once. Next/Previous, Page Down/Page Up and the arrow
-keys move between steps, so a presentation clicker works; "Replay" runs the step again.
+Each step loads its scene into the window and shows its setup. A step with a question waits: the
+class predicts, the next press of Next runs the action, and when it ends the answer is revealed with
+the explanation, and the runs' neutral aliases (A, B, ...) give way to their names. A step without
+a question runs at once and shows its explanation when the action ends. An action may pause at a
+step for the class; Next goes on. Next/Previous, Page Down/Page Up and the arrow keys move between
+steps, so a presentation clicker works; "Replay" runs the step again.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QDockWidget, QHBoxLayou
                                QRadioButton, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..lessons.schema import Lesson
-from ..lessons.scenes import action_steps, action_until, scene_experiment
+from ..lessons.scenes import action_pause, action_steps, action_until, scene_experiment
 
 ACTION_SECONDS = 4.0
 PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
@@ -29,6 +31,9 @@ class LessonPlayer(QDockWidget):
         self.index = 0
         self.revealed = False
         self.waiting = False  # a question is asked and the action has not run yet
+        self.action_seconds = ACTION_SECONDS  # how long an action takes to play (tests shorten it)
+        self.pause_at: int | None = None  # the action is to pause at this step (not reached yet)
+        self.paused = False  # the action paused part way: Next goes on
         # Three parts: the setup (title, progress, text), the question, the buttons. Beside the panels
         # they are stacked; in presenter mode they stand side by side as a strip under the panels.
         self.setupBox = QWidget(objectName="lessonSetup")
@@ -136,6 +141,12 @@ class LessonPlayer(QDockWidget):
             self._set_waiting(False)
             self.window.model.play(True)  # at once, or as soon as every run has reported its start
             return
+        if self.paused:  # the class has seen the pause: the action goes on to its end
+            self.paused = False
+            self._set_waiting(False)
+            self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps) or self.current_step().question is not None)
+            self.window.model.go_on_to(action_steps(self.current_step()))
+            return
         if not self.revealed and self.current_step().question is not None:
             self.reveal()  # a clicker press first shows the answer, then moves on
             return
@@ -168,6 +179,7 @@ class LessonPlayer(QDockWidget):
         self.progressLabel.setText(f"Step {self.index + 1} of {len(self.lesson.steps)}")
         self.text.setMarkdown(step.text)
         self.revealed = False
+        self.paused = False
         self.answerLabel.setText("")
         for button in self.choices.buttons():
             self.choices.removeButton(button)
@@ -188,27 +200,51 @@ class LessonPlayer(QDockWidget):
         if self.window.presenting:
             self.window.show_controls(step.scene.controls)
         runs = step.action.get("kind") in ("run", "run_until")
-        if runs:  # an action plays in about ACTION_SECONDS: slow enough to follow, never a long wait
-            self.window.transport.set_speed(max(30.0, action_steps(step) / ACTION_SECONDS))
+        if runs:  # an action plays in about action_seconds: slow enough to follow, never a long wait
+            self.window.transport.set_speed(max(30.0, action_steps(step) / self.action_seconds))
         self._set_waiting(runs and step.question is not None)
-        self.window.load_experiment(scene_experiment(step), play=runs and not self.waiting, view=step.scene.view,
-                                   until=action_until(step))
+        experiment = scene_experiment(step, revealed=step.question is None)
+        self.pause_at = action_pause(step) if runs else None
+        if self.pause_at is not None:
+            experiment.max_steps = self.pause_at  # the session stops there; Next raises the budget
+        self.window.load_experiment(experiment, play=runs and not self.waiting, view=step.scene.view,
+                                    until=action_until(step), display=scene_display(step),
+                                    selected=run_index(step, step.scene.selected))
+        if not runs:
+            self._show_explanation()
 
     def action_finished(self) -> None:
-        """The step's action ran to its end (however it was started): show the answer."""
+        """The step's action ran to its end, or to its pause (however it was started): show the
+        answer and the explanation, or say that Next goes on."""
+        if self.pause_at is not None:
+            self.pause_at, self.paused = None, True
+            self._set_waiting(False, f"Go on to step {action_steps(self.current_step())} ▶")
+            self.nextButton.setEnabled(True)
+            self.window.model.say(f"paused at step {self.window.newest_step()}: Next goes on")
+            return
         self._set_waiting(False)
+        if self.current_step().question is None:
+            self._show_explanation()
         self.reveal()
 
-    def _set_waiting(self, waiting: bool) -> None:
+    def _set_waiting(self, waiting: bool, label: str = "Next ▶") -> None:
         """Whether the step's question is asked and its action not yet run ("Run ▶" on the button)."""
         self.waiting = waiting
-        self.nextButton.setText("Run ▶" if waiting else "Next ▶")
+        self.nextButton.setText("Run ▶" if waiting else label)
+
+    def _show_explanation(self) -> None:
+        """The setup, then the reason (the answer's, or the action's), and the runs' real names."""
+        step = self.current_step()
+        if step.explanation:
+            self.text.setMarkdown(f"{step.text}\n\n---\n\n{step.explanation}")
+        self.window.model.rename_runs(step.scene.shown_names(True))
 
     def reveal(self) -> None:
         step = self.lesson.steps[self.index]
         if step.question is None or self.revealed or self.waiting:
             return
         self.revealed = True
+        self._show_explanation()
         answer = step.question["answer"]
         chosen = self.choices.checkedId()
         verdict = "" if chosen < 0 else ("Right! " if chosen == answer else "Not quite. ")
@@ -224,3 +260,19 @@ class LessonPlayer(QDockWidget):
             self.previous()
         else:
             super().keyPressEvent(event)
+
+
+def run_index(step, name: str | None) -> int:
+    """The index of the scene's run called `name` (0 when None)."""
+    names = [run.name for run in step.scene.runs]
+    return names.index(name) if name in names else 0
+
+
+def scene_display(step) -> dict:
+    """What the scene asks the panels to draw, beyond its runs (see AppModel.load)."""
+    scene = step.scene
+    display = {"theory": list(scene.theory),
+               "boundary_lines": [run_index(step, name) for name in scene.boundary_lines]}
+    if scene.loss_scale is not None:
+        display["loss_scale"] = scene.loss_scale
+    return display

@@ -9,6 +9,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..core import theory
+
 
 @dataclass(frozen=True)
 class ClaimKind:
@@ -209,3 +211,58 @@ CLAIMS: dict[str, ClaimKind] = {
     "rate_change": ClaimKind(("run", "coordinate"), rate_change),
     "largest_step": ClaimKind(("run",), largest_step),
 }
+
+
+# --- theory next to measurement (quadratics) ---------------------------------------------------------
+
+def _quadratic_theory(trace) -> tuple[np.ndarray, float, float]:
+    """(the Hessian's eigenvalues, the minimum's loss f*, the run's predicted rate) on a quadratic."""
+    problem = trace.extra.get("problem")
+    minima = [p for p in getattr(problem, "stationary_points", ()) if p.kind == "minimum"]
+    if not minima:
+        raise ValueError("the rate theory needs a surface with a minimum")
+    point = np.array([minima[0].x, minima[0].y])
+    eigenvalues = theory.hessian_eigen(problem, point)[0]
+    rate = theory.predicted_rate(trace.config["optimizer"], trace.config["hparams"], eigenvalues)
+    return eigenvalues, float(problem.loss(point)), rate
+
+
+def rate_matches(traces, c):
+    """On a quadratic: the per-step contraction of the distance to the minimum, measured over the
+    steps `window` = [from, to] (fitted to the loss gap, see theory.fitted_rate), is within
+    `tolerance` of what theory predicts for the run's optimizer and hyperparameters; with `predicted`,
+    the prediction is also the number the lesson states, to its last digit."""
+    t = traces[c["run"]]
+    eigenvalues, f_star, predicted = _quadratic_theory(t)
+    first, last = c["window"]
+    measured = theory.fitted_rate(t.loss[first:last + 1] - f_star)
+    stated = c.get("predicted")
+    holds = abs(measured - predicted) <= c["tolerance"] and (stated is None or _same_to_its_digits(stated, predicted))
+    return holds, (f"{c['run']}: measured rate {measured:.5f} per step over steps {first}–{last}, "
+                   f"predicted {predicted:.5f}" + (f" (the lesson says {stated})" if stated is not None else ""))
+
+
+def steps_match(traces, c):
+    """On a quadratic: the first step at which the loss gap f − f* falls below `value` is within
+    `within` steps of theory's ⌈log(value/gap₀) / (2 log rate)⌉."""
+    t = traces[c["run"]]
+    eigenvalues, f_star, predicted = _quadratic_theory(t)
+    gaps = t.loss - f_star
+    expected = theory.steps_to_tolerance(predicted, float(gaps[0]), c["value"])
+    below = np.nonzero(gaps <= c["value"])[0]
+    measured = int(below[0]) if len(below) else None
+    holds = measured is not None and abs(measured - expected) <= c["within"]
+    return holds, f"{c['run']}: loss gap first ≤ {c['value']:g} at step {measured}, predicted {expected:g}"
+
+
+def _same_to_its_digits(stated: float, value: float) -> bool:
+    """`stated` is `value` rounded to the digits it was written with (at most 12)."""
+    text = repr(float(stated))
+    digits = len(text.split(".")[1]) if "." in text and "e" not in text else 12
+    return round(value, digits) == round(float(stated), digits)
+
+
+CLAIMS.update({
+    "rate_matches": ClaimKind(("run", "window", "tolerance"), rate_matches),
+    "steps_match": ClaimKind(("run", "value", "within"), steps_match),
+})

@@ -6,10 +6,13 @@ from ..experiment import PALETTE, Experiment, RunConfig
 from .schema import Step
 
 
-def scene_experiment(step: Step) -> Experiment:
+def scene_experiment(step: Step, revealed: bool = True) -> Experiment:
+    """The step's scene as an experiment; its runs named by their aliases unless `revealed`
+    (the names do not change what is computed: the checker and the app play the same runs)."""
     scene = step.scene
-    runs = [RunConfig(run.optimizer, dict(run.hparams), PALETTE[i % len(PALETTE)], True, run.name, run.batch_size,
-                      dict(run.model)) for i, run in enumerate(scene.runs)]
+    names = scene.shown_names(revealed)
+    runs = [RunConfig(run.optimizer, dict(run.hparams), PALETTE[i % len(PALETTE)], True, names[i], run.batch_size,
+                      dict(run.model), run.schedule) for i, run in enumerate(scene.runs)]
     experiment = Experiment(surface=scene.problem or "rosenbrock", surface_params=dict(scene.problem_params),
                             start=scene.start, runs=runs, schedule=scene.schedule, clip=scene.clip,
                             grad_noise=scene.grad_noise, seed=scene.seed, max_steps=action_steps(step),
@@ -23,6 +26,11 @@ def scene_experiment(step: Step) -> Experiment:
 def action_steps(step: Step) -> int:
     """The most updates the step's action takes (a run_until action may stop sooner)."""
     return max(1, step.action.get("steps", 1))
+
+
+def action_pause(step: Step) -> int | None:
+    """The step at which a run action pauses for the class (Next goes on to the end), if any."""
+    return step.action.get("pause_at")
 
 
 def action_until(step: Step) -> Until | None:

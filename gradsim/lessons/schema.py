@@ -2,16 +2,20 @@
 
     title, goal, references = [...]
     [[steps]]
-    text = "markdown subset"
+    text = "markdown subset"          # the setup, shown from the start; never the answer
+    explanation = "markdown subset"   # optional: the reason, shown with the answer (or after the action)
     scene = {problem = "quadratic", problem_params = {...}, start = [x, y], panels = [...],
              view = [xmin, xmax, ymin, ymax], controls = ["transport", ...],
-             runs = [{name = "gd", optimizer = "sgd", hparams = {lr = 0.05}}, ...]}
+             runs = [{name = "gd", alias = "A", optimizer = "sgd", hparams = {lr = 0.05}}, ...]}
+    # A run's `alias` is the neutral name legends and the run list show until the answer is revealed;
+    # its `name` (used by the claims) from then on. If one run of a scene has an alias, all do.
     # or a network: dataset = "moons", dataset_params, model = {hidden, activation, loss, init},
     # batch_size, start = [the initial weights]; a run may set its own batch_size and model
     # (activation, loss, init, init_std).
     action = {kind = "run", steps = 50}          # or {kind = "wait"}, or
     action = {kind = "run_until", steps = 5000, until = {run = "gd", loss_below = 1e-6}}
-    question = {prompt = "...", choices = [...], answer = 0}   # optional, asked before the action
+    question = {prompt = "...", choices = [...], answer = 0,   # optional, asked before the action
+                key_words = ["diverg"]}  # optional: word stems that would give the answer away
     claims = [{kind = "diverges_before", run = "gd", step = 200}, ...]
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from ..core.optimizers import get_optimizer
+from ..core.schedules import make_lr_fn
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
 from ..experiment import check_run_model
@@ -29,7 +34,13 @@ from .claims import CLAIMS
 
 # The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
 # step's numbers.
-PANELS = ("trajectory", "loss", "lr", "grad_norm", "equation")
+PANELS = ("trajectory", "loss", "lr", "grad_norm", "accuracy", "equation")
+# How the loss panel's axis is drawn (None: the panel chooses from the data).
+LOSS_SCALES = ("log", "linear", "symlog")
+# The theory a quadratic scene may draw beside the measurement (gradsim.core.theory): the predicted
+# per-step envelope of the distance to the minimum for gradient descent, the heavy ball (momentum)
+# and Nesterov runs, and the Hessian's eigen-directions on the contours.
+THEORIES = ("gd_envelope", "heavy_ball_envelope", "nesterov_envelope", "eigen_directions")
 # What presenter mode shows of the controls: play/step/reset, the speed slider, the timeline, the
 # run editors (to change a rate in front of the class).
 CONTROLS = ("transport", "speed", "timeline", "editors")
@@ -44,8 +55,10 @@ class RunSpec:
     name: str
     optimizer: str
     hparams: dict
+    alias: str | None = None  # the neutral name shown until the step's answer is revealed
     batch_size: int | None = None  # a network run's own batch size (else the scene's)
     model: dict = field(default_factory=dict)  # a network run's own loss, activation or initialization
+    schedule: dict | None = None  # the run's own learning-rate schedule (else the scene's)
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,14 @@ class Scene:
     batch_size: int | None = None
     view: tuple[float, float, float, float] | None = None  # the trajectory panel's window
     controls: tuple[str, ...] = ("transport", "timeline")
+    loss_scale: str | None = None  # "log", "linear" or "symlog"; None: the panel chooses
+    theory: tuple[str, ...] = ()  # of THEORIES, drawn beside the runs on a quadratic
+    boundary_lines: tuple[str, ...] = ()  # runs whose decision boundary is drawn as a line (a network)
+    selected: str | None = None  # the run selected at the start (its boundary is the filled one)
+
+    def shown_names(self, revealed: bool) -> list[str]:
+        """What legends and the run list call the runs: aliases until the answer is revealed."""
+        return [run.name if revealed or run.alias is None else run.alias for run in self.runs]
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class Step:
     action: dict
     question: dict | None
     claims: tuple[dict, ...] = ()
+    explanation: str = ""  # the reason, shown with the answer (or, without a question, after the action)
 
 
 @dataclass(frozen=True)
@@ -118,7 +140,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
     steps = []
     for i, raw in enumerate(raw_steps, start=1):
         where = f"steps[{i}]"
-        unknown = set(raw) - {"text", "scene", "action", "question", "claims"}
+        unknown = set(raw) - {"text", "explanation", "scene", "action", "question", "claims"}
         if unknown:
             fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
         scene = _scene(raw.get("scene"), f"{where}.scene", fail)
@@ -138,6 +160,11 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
                     fail(f"{where}.action.until", "accuracy_at_least is for a network scene")
             elif until is not None:
                 fail(f"{where}.action.until", "belongs to kind = 'run_until'")
+            pause_at = action.get("pause_at")
+            if pause_at is not None and (action["kind"] != "run" or isinstance(pause_at, bool)
+                                         or not isinstance(pause_at, int) or not 1 <= pause_at < action["steps"]):
+                fail(f"{where}.action.pause_at", f"must be a step from 1 to {action['steps'] - 1}, "
+                                                 "for kind = 'run'")
         elif action.get("kind") != "wait":
             fail(f"{where}.action.kind", "must be 'run', 'run_until' or 'wait'")
         question = raw.get("question")
@@ -147,6 +174,12 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
                 fail(f"{where}.question", "needs a prompt and at least two choices")
             if not isinstance(question.get("answer"), int) or not 0 <= question["answer"] < len(choices):
                 fail(f"{where}.question.answer", f"must be the index of a choice, 0 to {len(choices) - 1}")
+            key_words = question.get("key_words", [])
+            if not isinstance(key_words, list) or not all(isinstance(w, str) and w.strip() for w in key_words):
+                fail(f"{where}.question.key_words", "must be a list of words")
+            unknown = set(question) - {"prompt", "choices", "answer", "key_words"}
+            if unknown:
+                fail(f"{where}.question", f"unknown field(s) {', '.join(sorted(unknown))}")
         claims = raw.get("claims", [])
         if action.get("kind") == "wait" and claims:
             fail(f"{where}.claims", "a step that does not run cannot make claims")
@@ -164,7 +197,10 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
                         "gradient_ratio", "coordinate_range") \
                     and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
-        steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims)))
+        explanation = raw.get("explanation", "")
+        if not isinstance(explanation, str):
+            fail(f"{where}.explanation", "must be text")
+        steps.append(Step(text(raw, "text", where), scene, action, question, tuple(claims), explanation.strip()))
     return Lesson(path, title, goal, tuple(references), tuple(steps))
 
 
@@ -172,7 +208,8 @@ def _scene(raw, where: str, fail) -> Scene:
     if not isinstance(raw, dict):
         fail(where, "missing")
     unknown = set(raw) - {"problem", "problem_params", "dataset", "dataset_params", "model", "batch_size", "start",
-                          "runs", "panels", "controls", "view", "schedule", "clip", "grad_noise", "seed"}
+                          "runs", "panels", "controls", "view", "schedule", "clip", "grad_noise", "seed",
+                          "loss_scale", "theory", "boundary_lines", "selected"}
     if unknown:
         fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
     problem = raw.get("problem")
@@ -202,7 +239,7 @@ def _scene(raw, where: str, fail) -> Scene:
         name = run.get("name")
         if not isinstance(name, str) or not name:
             fail(f"{where}.runs[{k}].name", "must be text")
-        unknown = set(run) - {"name", "optimizer", "hparams", "batch_size", "model"}
+        unknown = set(run) - {"name", "alias", "optimizer", "hparams", "batch_size", "model", "schedule"}
         if unknown:
             fail(f"{where}.runs[{k}]", f"unknown field(s) {', '.join(sorted(unknown))}")
         try:
@@ -224,11 +261,40 @@ def _scene(raw, where: str, fail) -> Scene:
                 fail(f"{where}.runs[{k}].model", str(error))
             if start is not None and own.dim != dim:
                 fail(f"{where}.runs[{k}].model", f"gives {own.dim} weights; the scene's start has {dim}")
-        runs.append(RunSpec(name, run["optimizer"], hparams, batch_size, dict(model)))
+        alias = run.get("alias")
+        if alias is not None and (not isinstance(alias, str) or not alias.strip()):
+            fail(f"{where}.runs[{k}].alias", "must be text")
+        schedule = run.get("schedule")
+        if schedule is not None:
+            try:
+                make_lr_fn(schedule)
+            except (ValueError, TypeError) as error:
+                fail(f"{where}.runs[{k}].schedule", str(error))
+        runs.append(RunSpec(name, run["optimizer"], hparams, alias, batch_size, dict(model), schedule))
     if not runs:
         fail(f"{where}.runs", "needs at least one run")
     if len({r.name for r in runs}) != len(runs):
         fail(f"{where}.runs", "run names must differ")
+    aliases = [r.alias for r in runs if r.alias is not None]
+    if aliases and (len(aliases) != len(runs) or len(set(aliases)) != len(aliases)):
+        fail(f"{where}.runs", "if one run has an alias, every run needs one, and aliases must differ")
+    names = {r.name for r in runs}
+    loss_scale = raw.get("loss_scale")
+    if loss_scale is not None and loss_scale not in LOSS_SCALES:
+        fail(f"{where}.loss_scale", f"must be one of {', '.join(LOSS_SCALES)}")
+    theory = raw.get("theory", [])
+    if not isinstance(theory, list) or not set(theory) <= set(THEORIES):
+        fail(f"{where}.theory", f"must list some of {', '.join(THEORIES)}")
+    if theory and problem != "quadratic":
+        fail(f"{where}.theory", "is drawn on a quadratic (the Hessian is the same everywhere)")
+    boundary_lines = raw.get("boundary_lines", [])
+    if not isinstance(boundary_lines, list) or not set(boundary_lines) <= names:
+        fail(f"{where}.boundary_lines", "must list runs of the scene")
+    if boundary_lines and dataset is None:
+        fail(f"{where}.boundary_lines", "are drawn for a network on a dataset")
+    selected = raw.get("selected")
+    if selected is not None and selected not in names:
+        fail(f"{where}.selected", f"no run named {selected!r} in the scene")
     panels = tuple(raw.get("panels", Scene.panels))
     if not set(panels) <= set(PANELS):
         fail(f"{where}.panels", f"unknown panel(s) {sorted(set(panels) - set(PANELS))}; known: {', '.join(PANELS)}")
@@ -245,4 +311,5 @@ def _scene(raw, where: str, fail) -> Scene:
         view = tuple(float(v) for v in view)
     return Scene(problem, params, tuple(float(v) for v in start) if start else None, tuple(runs), panels,
                  raw.get("schedule"), raw.get("clip"), float(raw.get("grad_noise", 0.0)), seed, dataset,
-                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"), view, controls)
+                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"), view, controls,
+                 loss_scale, tuple(theory), tuple(boundary_lines), selected)

@@ -1,0 +1,73 @@
+"""Run by tests/test_gui_surface.py under Xvfb: render the 3-D view, check it, exit 0 (3: no OpenGL here).
+
+Renders the default experiment's surface with its three runs, then steps one run and checks that
+the picture is not blank (many colours, not all background) and that it changed where the balls are.
+"""
+import sys
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def wait_until(condition, timeout=20.0) -> bool:
+    loop, timer = QEventLoop(), QTimer()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(10)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+    return condition()
+
+
+def pixels(view) -> np.ndarray:
+    image = view.grabFramebuffer().convertToFormat(view.grabFramebuffer().Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
+        image.height(), image.width(), 3).copy()
+
+
+def main() -> int:
+    app = QApplication(sys.argv)
+    from gradsim.gui import MainWindow
+    from gradsim.gui.gl_support import opengl_problem
+
+    problem = opengl_problem()
+    if problem:
+        print(problem)
+        return 3
+    window = MainWindow(session="local")
+    window.resize(1200, 760)
+    window.show()
+    assert wait_until(lambda: window.ready and window.model.field is not None), "the runs never started"
+    for _ in range(20):
+        window.model.step_forward()
+    assert wait_until(lambda: window.shown_step() == 20)
+    button = window.surface_views.bar.view3DButton
+    assert button.isEnabled(), button.toolTip()
+    button.click()
+    view = window.surface_views.view3d
+    assert view is not None and view.isVisible() and view.objectName() == "surface3DView"
+    assert wait_until(lambda: view.frames > 0 and view.scene_box is not None)
+    view.draw()
+    before = pixels(view)
+    background = np.all(before >= 250, axis=2).mean()
+    colours = len(np.unique(before.reshape(-1, 3) // 16, axis=0))
+    assert background < 0.9 and colours > 30, f"blank render: {background:.0%} background, {colours} colours"
+    for _ in range(60):  # the balls roll on
+        window.model.step_forward()
+    assert wait_until(lambda: window.shown_step() == 80)
+    view.draw()
+    after = pixels(view)
+    changed = np.any(before != after, axis=2).mean()
+    assert changed > 0.0005, f"the picture did not change when the balls moved ({changed:.4%} of pixels)"
+    window.model.scrub(20)  # scrubbing back puts them where they were
+    view.draw()
+    back = pixels(view)
+    assert np.mean(np.any(back != before, axis=2)) < changed / 4
+    print(f"rendered: {background:.0%} background, {colours} colours, {changed:.2%} changed after 60 steps")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
