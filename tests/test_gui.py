@@ -107,9 +107,9 @@ def test_changing_a_hyperparameter_while_playing_keeps_the_run(window, qtbot):
     assert window.experiment.changes == [{"step": changed, "run": 2, "hparams": {"lr": 0.01}}]
     # every legend and the run list name the rate the run uses now
     assert "η=0.01" in named(window, "runList").item(2).text()
-    for panel in window.plot_area.time_panels:
-        legend = panel.widget.getPlotItem().legend
-        assert "η=0.01" in legend.getLabel(panel.curves[2][0]).text
+    assert "Adam (η=0.01)" in window.plot_area.legend.plain_text()
+    for panel in window.plot_area.time_panels:  # what their read-outs name the run
+        assert panel.runs[2].label == "Adam (η=0.01)"
 
 
 def test_a_refused_value_goes_back_to_the_runs_own_with_the_reason_beside_it(window, qtbot):
@@ -287,14 +287,21 @@ def test_a_networks_runs_export_as_csv_with_per_layer_columns(window, qtbot, tmp
     assert float(rows[1]["grad_norm_2"]) == first.get("extra.grad_norm_layers")[1, 1]
 
 
-def test_dark_theme_and_larger_text(window):
+def test_dark_theme_and_larger_text(window, qtbot):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
     window.darkAction.trigger()
-    assert window.plot_area.trajectory.widget.backgroundBrush().color().name() == "#000000"
+    assert window.plot_area.trajectory.widget.backgroundBrush().color().name() == "#1e1f22"
+    # every widget, not only the plots: the application's palette is dark
+    assert QApplication.palette().color(QPalette.Window).lightness() < 80
+    qtbot.waitUntil(lambda: named(window, "runList").palette().color(QPalette.Base).lightness() < 80)
     size = window.font().pointSizeF()
-    before = window.plot_area.loss_panel.curves[0][0].opts["pen"].widthF()
+    before = window.plot_area.loss_panel.runs[0].curves[0].opts["pen"].widthF()
     window.findChild(QAction, "zoomInAction").trigger()
     assert window.font().pointSizeF() > size
-    assert window.plot_area.loss_panel.curves[0][0].opts["pen"].widthF() > before
+    assert window.plot_area.loss_panel.runs[0].curves[0].opts["pen"].widthF() > before
+    window.darkAction.trigger()
+    assert QApplication.palette().color(QPalette.Window).lightness() > 150
 
 
 def test_schedule_clipping_and_noise_controls_reach_the_runs(window, qtbot):
@@ -335,11 +342,12 @@ def test_a_network_on_two_moons_trains_live(window, qtbot):
     assert loss[-1] < 0.5 * loss[0]
     np.testing.assert_array_equal(history.get("extra.epoch"), history.get("step") // 7)  # 200 points, batches of 32
     window.redraw()
-    assert len(window.plot_area.grad_panel.curves[2]) == 3  # one curve per layer
+    assert len(window.plot_area.grad_panel.runs[2].curves) == 3  # one curve per layer
     qtbot.waitUntil(lambda: window.model.boundary is not None
                     and window.model.boundary.step == window.newest_step(), timeout=10000)
-    boundary = window.plot_area.trajectory.image.image
+    boundary = window.model.boundary.values
     assert boundary.shape == (100, 100) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
+    assert window.plot_area.trajectory.image.image.shape == (100, 100, 4)  # drawn as regions
     text = named(window, "inspector").toPlainText()
     assert "epoch" in text and "layer 3" in text
 
@@ -356,9 +364,9 @@ def test_loss_slice_around_the_weights_with_the_path(window, qtbot):
     qtbot.waitUntil(lambda: window.model.slice is not None, timeout=10000)
     x, y = window.plot_area.trajectory.curve_line.getData()
     assert len(x) == 6 and (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)  # the path ends at the centre
-    assert window.plot_area.trajectory.image.image.shape == (25, 25)
+    assert window.plot_area.trajectory.image.image.shape == (25, 25, 4)
     named(window, "lossSliceButton").click()
-    qtbot.waitUntil(lambda: window.plot_area.trajectory.image.image.shape == (100, 100), timeout=10000)
+    qtbot.waitUntil(lambda: window.plot_area.trajectory.image.image.shape == (100, 100, 4), timeout=10000)
 
 
 def test_a_network_run_saves_reopens_and_exports_a_gif(window, qtbot, tmp_path):

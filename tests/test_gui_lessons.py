@@ -140,7 +140,7 @@ def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it
     window.start_lesson(load_lesson(path))
     player = window.lesson_player
     qtbot.waitUntil(lambda: window.ready)
-    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    legend = window.plot_area.legend.labels()
     assert [name.split(" ")[0] for name in legend] == ["A", "B"]  # neutral names while the class predicts
     assert "overshoot" not in player.text.toPlainText()  # the setup only: no reason before the answer
     player.next()  # the class has predicted: run
@@ -150,7 +150,7 @@ def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it
     player.next()  # go on to the end
     qtbot.waitUntil(lambda: player.revealed, timeout=20000)
     assert window.newest_step() == 60
-    legend = [item.text for _, item in window.plot_area.loss_panel.widget.getPlotItem().legend.items]
+    legend = window.plot_area.legend.labels()
     assert [name.split(" ")[0] for name in legend] == ["overshooting", "creeping"]
     assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
     traces = play_step(player.current_step())  # the paused action is the same run as the checker's

@@ -23,6 +23,7 @@ class RunHistory:
         self.status = "ok"
         self.diverged_at: int | None = None
         self.reason = ""
+        self.epoch = 0  # bumped whenever kept rows are rewritten (thinning, a rewind), not just appended
 
     def extend(self, rows: dict) -> None:
         """Append the rows of one chunk (as `Stepper.run` returns them, plus "current").
@@ -65,6 +66,7 @@ class RunHistory:
         steps = self.get("step")
         self.count = int(np.searchsorted(steps, step, side="right"))
         self.provisional = False
+        self.epoch += 1
         self.current = self.row(self.count - 1) if self.count else None
         if self.diverged_at is not None and self.diverged_at > step:
             self.status, self.diverged_at, self.reason = "ok", None, ''
@@ -89,6 +91,7 @@ class RunHistory:
 
     def _thin(self) -> None:
         self.stride *= 2
+        self.epoch += 1
         keep = self.columns["step"][:self.count] % self.stride == 0
         n = int(keep.sum())
         for key, column in self.columns.items():
@@ -108,9 +111,10 @@ class RunHistory:
         return max(0, int(np.searchsorted(steps, step, side="right")) - 1)
 
     def row(self, index: int) -> dict:
-        row = {key: self.columns[key][index] for key in FIELDS}
-        row["state"] = {k[6:]: v[index] for k, v in self.columns.items() if k.startswith("state.")}
-        row["extra"] = {k[6:]: v[index] for k, v in self.columns.items() if k.startswith("extra.")}
+        """A copy of kept row `index` (thinning rewrites the columns in place)."""
+        row = {key: self.columns[key][index].copy() for key in FIELDS}
+        row["state"] = {k[6:]: v[index].copy() for k, v in self.columns.items() if k.startswith("state.")}
+        row["extra"] = {k[6:]: v[index].copy() for k, v in self.columns.items() if k.startswith("extra.")}
         return row
 
     def nbytes(self) -> int:

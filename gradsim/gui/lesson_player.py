@@ -275,4 +275,6 @@ def scene_display(step) -> dict:
                "boundary_lines": [run_index(step, name) for name in scene.boundary_lines]}
     if scene.loss_scale is not None:
         display["loss_scale"] = scene.loss_scale
+    if scene.surface_view is not None:
+        display["surface_view"] = dict(scene.surface_view)
     return display

@@ -1,4 +1,4 @@
-"""Presenter mode, the dark theme and the text size: how the window looks, not what it shows.
+"""Presenter mode: the lesson on a projector (themes and text size are `gradsim.gui.theme`).
 
 Presenter mode is designed for a projector (1024×768) and a large screen (1920×1080): full screen,
 the lesson as a strip under the panels (setup, question, buttons side by side), at most two large
@@ -15,23 +15,25 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel, QTextBrowser, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QDockWidget, QLabel, QTextBrowser, QToolBar,
+                               QWidget)
 
 from ..lessons.schema import CONTROLS, Scene
+from .theme import BASE_POINT_SIZE
 
 PRESENTER_POINTS = 14.0  # the text size on a 1024×768 projector, in points; a larger screen scales it up
 STRIP_MAX_FRACTION = 0.45  # the lesson strip's most of the screen's height
 STRIP_MIN_FONT = 0.7  # the strip's text may shrink to this fraction of the presenter size to fit
 MAX_PANELS = 2
 EQUATION_WIDTH = 0.46  # of the screen, when the update rule is one of the two panels
-PLOT_NAMES = ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot")
+PLOT_NAMES = ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot", "accuracyPlot")
 CORNERS = (Qt.BottomLeftCorner, Qt.BottomRightCorner)
 
 
-def presenter_scale(width: int, height: int, base_points: float) -> float:
-    """The text scale for a screen of width × height: PRESENTER_POINTS at 1024×768, growing with the
-    screen's smaller relative side."""
-    return PRESENTER_POINTS * min(width / 1024, height / 768) / base_points
+def presenter_scale(width: int, height: int) -> float:
+    """The text scale (gradsim.gui.theme) for a screen of width × height: PRESENTER_POINTS at 1024×768,
+    growing with the screen's smaller relative side."""
+    return PRESENTER_POINTS * min(width / 1024, height / 768) / BASE_POINT_SIZE
 
 
 def presenter_panels(names) -> list[str]:
@@ -51,7 +53,7 @@ class _Layout:
     rect: QRect  # the normal window's geometry
     state: QByteArray
     window_state: Qt.WindowStates
-    font_scale: float
+    scale: float  # the text scale
     plots: tuple[str, ...]
     equation: bool
     menu: bool
@@ -66,8 +68,6 @@ class Presenter(QObject):
         super().__init__(window)
         self.window = window
         self.presenting = False
-        self.base_points = QApplication.font().pointSizeF() if QApplication.font().pointSizeF() > 0 else 9.0
-        self.font_scale = 1.0
         self.strip_font = 1.0  # the strip's text relative to the window's, while presenting
         self.requested: list[str] = list(PLOT_NAMES)  # the panels last asked for, before presenter mode's choice
         self._saved: _Layout | None = None
@@ -81,8 +81,6 @@ class Presenter(QObject):
         for browser in player.findChildren(QTextBrowser):
             browser.document().contentsChanged.connect(self._refit)
             browser.installEventFilter(self)  # a narrower column makes the text taller
-        # new runs bring new curves, paths and legend entries: at the text size and line width in force
-        window.controller.experiment_changed.connect(self._restyle_lines)
 
     # --- entering and leaving ----------------------------------------------------------------------
     def set_presenting(self, on: bool) -> None:
@@ -91,12 +89,17 @@ class Presenter(QObject):
 
     def _enter(self) -> None:
         window, player = self.window, self.window.lesson_player
-        self._saved = _Layout(window.saveGeometry(), window.geometry(), window.saveState(), window.windowState(), self.font_scale,
+        self._saved = _Layout(window.saveGeometry(), window.geometry(), window.saveState(), window.windowState(),
+                              window.appearance.scale,
                               tuple(name for name in PLOT_NAMES if window.plot_area.panel_widget(name).isVisibleTo(window)),
                               window.equation_panel.isVisibleTo(window), window.menuBar().isVisibleTo(window),
                               tuple(window.corner(c) for c in CORNERS), self._step_key())
         self.presenting = True
         window.menuBar().hide()  # every menu's shortcut still works: the actions belong to the window
+        # the message log and the surface bar stay with the desk (their shortcuts work all the same)
+        for widget in window.findChildren(QDockWidget) + window.findChildren(QToolBar):
+            if widget not in (player, window.equation_panel, window.transport) and widget.parent() is window:
+                widget.hide()
         for corner in CORNERS:  # the strip runs under the panels and the update rule
             window.setCorner(corner, Qt.BottomDockWidgetArea)
         player.setTitleBarWidget(QWidget())
@@ -105,7 +108,7 @@ class Presenter(QObject):
         window.addDockWidget(Qt.RightDockWidgetArea, window.equation_panel)
         window.showFullScreen()
         screen = window.screen().geometry()
-        self.set_font_scale(presenter_scale(screen.width(), screen.height(), self.base_points))
+        window.appearance.set_scale(presenter_scale(screen.width(), screen.height()))
         window.show_panels(self.requested)
         step = player.current_step()
         self.show_controls(step.scene.controls if step is not None else Scene.controls)
@@ -127,7 +130,7 @@ class Presenter(QObject):
         player.widget().setMinimumHeight(0)
         for corner, area in zip(CORNERS, saved.corners):
             window.setCorner(corner, area)
-        self.set_font_scale(saved.font_scale)
+        window.appearance.set_scale(saved.scale)
         self.show_controls()
         window.setWindowState(saved.window_state)
         if saved.window_state & (Qt.WindowMaximized | Qt.WindowFullScreen):
@@ -143,7 +146,7 @@ class Presenter(QObject):
             window.show_panels(self.requested)
         # Once more when the layout has settled: a window manager gives the normal size back later,
         # and the fonts and panels just changed every minimum size.
-        self._restoring = 5
+        self._restoring = 8
         QTimer.singleShot(0, self._restore_window)
 
     def _restore_window(self) -> None:
@@ -155,10 +158,9 @@ class Presenter(QObject):
             window.setGeometry(saved.rect)
         if window.saveState() != saved.state:
             window.restoreState(saved.state)
-        done = (not normal or window.geometry() == saved.rect) and window.saveState() == saved.state
-        self._restoring = 0 if done else self._restoring - 1
+        self._restoring -= 1  # a few looks over a tenth of a second: late layout requests move docks too
         if self._restoring:
-            QTimer.singleShot(20, self._restore_window)
+            QTimer.singleShot(25, self._restore_window)
 
     def _step_key(self):
         player = self.window.lesson_player
@@ -187,8 +189,6 @@ class Presenter(QObject):
         kind = event.type()
         if self.presenting and kind in (QEvent.Resize, QEvent.LayoutRequest):
             self._refit()
-        elif self._restoring and watched is self.window and kind == QEvent.Resize:
-            QTimer.singleShot(0, self._restore_window)
         return False
 
     def _refit(self) -> None:
@@ -242,80 +242,6 @@ class Presenter(QObject):
         font.setPointSizeF(self.window.font().pointSizeF() * scale)
         if player.font() != font:
             player.setFont(font)
-
-    # --- text size and theme ---------------------------------------------------------------------------
-    def scale_fonts(self, factor: float) -> None:
-        """Larger or smaller text everywhere (View ▸ Larger text)."""
-        self.set_font_scale(self.font_scale * factor)
-
-    def set_font_scale(self, scale: float) -> None:
-        """Text, ticks, titles, legends and lines at `scale` times the system's text size."""
-        self.font_scale = scale = min(4.0, max(0.6, scale))
-        points = self.base_points * scale
-        font = QFont(QApplication.font())
-        font.setPointSizeF(points)
-        self.window.setFont(font)
-        style_plots(self.window.plot_area, points, scale)
-        self._refit()
-
-    def _restyle_lines(self) -> None:
-        if self.font_scale != 1.0:  # at 1 the panels draw them so themselves
-            style_lines(self.window.plot_area, self.font_scale)
-
-    def set_dark(self, dark: bool) -> None:
-        """Light (for projectors) or dark plots."""
-        background, foreground = ("k", "w") if dark else ("w", "k")
-        for panel in self.window.plot_area.panels:
-            panel.widget.setBackground(background)
-            item = panel.widget.getPlotItem()
-            for axis in ("left", "bottom"):
-                item.getAxis(axis).setPen(foreground)
-                item.getAxis(axis).setTextPen(foreground)
-            item.titleLabel.setText(item.titleLabel.text, color=foreground)
-
-
-def style_plots(area, points: float, scale: float) -> None:
-    """Every panel's title, axis labels, tick labels and legend at `points`, its lines `scale` thick."""
-    ticks = QFont(QApplication.font())
-    ticks.setPointSizeF(points)
-    for panel in area.panels:
-        item = panel.widget.getPlotItem()
-        item.setTitle(item.titleLabel.text, size=f"{1.2 * points:.1f}pt")
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setStyle(tickFont=ticks, tickTextOffset=max(2, round(3 * scale)), tickLength=round(-5 * scale))
-            axis.setLabel(axis.labelText, axis.labelUnits, axis.labelUnitPrefix, **{"font-size": f"{points:.1f}pt"})
-    for panel in area.time_panels:
-        legend = panel.widget.getPlotItem().legend
-        legend.opts["labelTextSize"] = f"{0.9 * points:.1f}pt"  # for the labels made from now on
-        for _, label in legend.items:
-            label.setText(label.text, size=legend.opts["labelTextSize"])
-        legend.updateSize()
-    style_lines(area, scale)
-
-
-def style_lines(area, scale: float) -> None:
-    """Curves, paths and markers `scale` times their normal width and size."""
-    for panel in area.time_panels:
-        for curves in panel.curves:
-            for curve in curves:
-                _widen(curve, 2 * scale)
-    trajectory = area.trajectory
-    trajectory.point_size = 7 * scale  # a network's data, seen from the back row
-    trajectory.data_points.setSize(trajectory.point_size)
-    for path in trajectory.paths:
-        _widen(path, 2 * scale)
-    for head in trajectory.heads:
-        head.setSize(11 * scale)
-    for marker in trajectory.markers.values():
-        marker.setSize(12 * scale)
-    trajectory.start_marker.setSize(16 * scale)
-
-
-def _widen(curve, width: float) -> None:
-    pen = curve.opts["pen"]
-    pen.setWidthF(width)
-    curve.setPen(pen)
 
 
 def _settle(widget: QWidget) -> None:

@@ -3,7 +3,8 @@
     AppModel (gradsim.app.model, Qt-free)  ←→  Controller (session client, Qt signals)
         views: ProblemControls, RunEditor, TrainingControls, InspectorView   (the controls dock)
                TransportBar (top), PlotArea (centre), LessonPlayer, EquationPanel (docks)
-        helpers: FileActions (files and exports), Presenter (presenter mode, theme, text size)
+               MessageLog (dock: every event with its step and run)
+        helpers: FileActions (files and exports), Presenter (presenter mode), Appearance (theme, text size)
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
 from .lesson_player import LessonPlayer
+from .message_log import MessageLog
 from .plot_area import PlotArea
 from .presenter import Presenter
 from .problem_controls import ProblemControls
 from .run_editor import RunEditor
 from .surface_views import SurfaceViews
+from .theme import Appearance
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -36,6 +39,7 @@ SHORTCUTS = (("Space", "play or pause"), ("→ / ←", "one step forward / back 
              ("Page Down / Page Up", "next / previous lesson step (a presentation clicker)"),
              ("R", "reset every run to its start"), ("Ctrl+O / Ctrl+S", "open / save an experiment"),
              ("Ctrl+L", "browse the lessons"), ("Ctrl+E", "the update rule with this step's numbers"),
+             ("X", "explain this step in four beats (then Page Down / Page Up, Escape stops)"),
              ("F5", "presenter mode"), ("Escape", "leave presenter mode"), ("F11", "full screen"),
              ("Ctrl+plus / Ctrl+minus", "larger / smaller text"), ("Ctrl+Q", "quit"))
 
@@ -58,10 +62,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plot_area)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
-        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self)
+        self.equation_panel = EquationPanel(self)
+        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self.equation_panel, self)
         self.addToolBarBreak(Qt.TopToolBarArea)
         self.addToolBar(Qt.TopToolBarArea, self.surface_views.bar)
-        self.equation_panel = EquationPanel(self)
         self.problem_controls = ProblemControls(self.controller)
         self.problem_controls.slice_toggled.connect(self.plot_area.show_slice)
         self.run_editor = RunEditor(self.controller)
@@ -72,8 +76,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.RightDockWidgetArea, self.lesson_player)
         self.addDockWidget(Qt.RightDockWidgetArea, self.equation_panel)
         self.equation_panel.hide()
+        self.message_log = MessageLog(self.controller, self)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.message_log)
+        self.resizeDocks([self.message_log], [96], Qt.Vertical)
+        self.appearance = Appearance(self)
+        self.appearance.changed.connect(self.plot_area.restyle)
+        self.appearance.changed.connect(self.message_log.restyle)
         self.presenter = Presenter(self)
-        self.presenter.set_font_scale(1.0)
         self.files = FileActions(self, self.controller, self.plot_area)
         self._build_menus()
         # The first contours need a compiled surface: show the window first, then build the runs.
@@ -87,6 +96,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the dock is as wide as its controls
         scroll.setWidget(panel)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
@@ -132,12 +142,17 @@ class MainWindow(QMainWindow):
                                  "presenterAction"))
         view = self.menuBar().addMenu("&View")
         view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
-        view.addAction(action("Larger text", "Ctrl++", lambda: self.presenter.scale_fonts(1.15), "zoomInAction"))
-        view.addAction(action("Smaller text", "Ctrl+-", lambda: self.presenter.scale_fonts(1 / 1.15), "zoomOutAction"))
-        self.darkAction = action("Dark theme", "", lambda: self.presenter.set_dark(self.darkAction.isChecked()),
+        view.addAction(action("Larger text", "Ctrl++", lambda: self.appearance.scale_text(1.15), "zoomInAction"))
+        view.addAction(action("Smaller text", "Ctrl+-", lambda: self.appearance.scale_text(1 / 1.15), "zoomOutAction"))
+        self.darkAction = action("Dark theme", "", lambda: self.appearance.set_dark(self.darkAction.isChecked()),
                                  "darkThemeAction")
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
+        view.addMenu(self.plot_area.loss_scale_menu(view))
+        messages = self.message_log.toggleViewAction()
+        messages.setText("Messages")
+        messages.setObjectName("messagesAction")
+        view.addAction(messages)
         equation = self.equation_panel.toggleViewAction()
         equation.setText("Update rule with this step's numbers")
         equation.setObjectName("equationAction")
@@ -147,13 +162,20 @@ class MainWindow(QMainWindow):
         help_menu.addAction(action("&Keyboard shortcuts", "", self.show_shortcuts, "shortcutsAction"))
         help_menu.addAction(action("&About GradSim", "", self.show_about, "aboutAction"))
         action("Play/pause", "Space", lambda: model.play(not model.playing), "playAction")
-        action("Step", "Right", lambda: player.next() if player.lesson else model.step_forward(), "stepAction")
-        action("Step back", "Left", lambda: player.previous() if player.lesson else model.step_back(),
-               "stepBackAction")
-        action("Next lesson step", "PgDown", player.next, "lessonNextAction")
-        action("Previous lesson step", "PgUp", player.previous, "lessonPrevAction")
+        # a narrated step, while it is told, takes the clicker's keys before the lesson does
+        narrator = self.surface_views.narrator
+        action("Step", "Right", lambda: narrator.next() if narrator.active else player.next() if player.lesson
+               else model.step_forward(), "stepAction")
+        action("Step back", "Left", lambda: narrator.previous() if narrator.active else player.previous()
+               if player.lesson else model.step_back(), "stepBackAction")
+        action("Next lesson step", "PgDown", lambda: narrator.next() if narrator.active else player.next(),
+               "lessonNextAction")
+        action("Previous lesson step", "PgUp", lambda: narrator.previous() if narrator.active else player.previous(),
+               "lessonPrevAction")
+        view.addAction(action("Explain this step", "X", narrator.toggle, "explainStepAction"))
         action("Reset", "R", model.reset, "resetAction")
-        action("Leave presenter mode", "Escape", lambda: self.set_presenter(False), "leavePresenterAction")
+        action("Leave presenter mode", "Escape", lambda: narrator.stop() if narrator.active else self.set_presenter(False),
+               "leavePresenterAction")
 
     # --- what tests, scripts and the lesson player use ----------------------------------------------------
     @property
@@ -221,7 +243,9 @@ class MainWindow(QMainWindow):
                                 if panel.widget.objectName() in names])
         self.equation_panel.setVisible("equationDock" in names)
         if "equationDock" in names and self.lesson_player.isVisible() and not self.presenting:
-            self.splitDockWidget(self.lesson_player, self.equation_panel, Qt.Vertical)
+            # beside the controls (a tab over them), so that the lesson keeps its whole column
+            self.tabifyDockWidget(self.findChild(QDockWidget, "controlsDock"), self.equation_panel)
+            self.equation_panel.raise_()
 
     def show_controls(self, names) -> None:
         self.presenter.show_controls(names)
@@ -265,5 +289,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.plot_area.frame_timer.stop()
+        self.surface_views.shutdown()
         self.controller.shutdown()
+        self.appearance.restore()
         super().closeEvent(event)

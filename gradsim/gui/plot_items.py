@@ -1,0 +1,170 @@
+"""Small pieces the panels share: line styles, a key drawn outside the data, and the hover read-out."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPen
+
+from .theme import Style
+
+# Thick lines over thousands of points are slow to stroke as one path in Qt's raster engine; drawn as
+# separate segments they are several times faster.
+pg.setConfigOptions(antialias=False, segmentedLineMode="on", background="w", foreground="k")
+
+QT_STYLES = {"solid": Qt.SolidLine, "dash": Qt.DashLine, "dot": Qt.DotLine, "dashdot": Qt.DashDotLine,
+             "dashdotdot": Qt.DashDotDotLine}
+CUSTOM_DASHES = {"longdash": [8.0, 3.0], "sparsedot": [1.0, 4.0]}
+FADED_ALPHA = 70  # a diverged run's curves
+
+
+def pen(color, width: float, style: str = "solid", faded: bool = False) -> QPen:
+    qcolor = QColor(color)
+    if faded:
+        qcolor.setAlpha(FADED_ALPHA)
+    result = pg.mkPen(qcolor, width=width)
+    if style in CUSTOM_DASHES:
+        result.setDashPattern(CUSTOM_DASHES[style])
+    else:
+        result.setStyle(QT_STYLES.get(style, Qt.SolidLine))
+    return result
+
+
+class PlotItem(pg.PlotItem):
+    """A plot whose title row is as tall as its title's text (pyqtgraph fixes it at 30 px, which cuts
+    a large title in presenter mode)."""
+
+    def setTitle(self, title=None, **args):
+        super().setTitle(title, **args)
+        if title is not None:
+            height = math.ceil(self.titleLabel.item.boundingRect().height()) + 2
+            self.titleLabel.setMaximumHeight(height)
+            self.layout.setRowFixedHeight(0, height)
+
+
+def plot_widget(**kwargs) -> pg.PlotWidget:
+    """A PlotWidget with the PlotItem above (`kwargs` go to the PlotItem: axisItems, title, ...)."""
+    return pg.PlotWidget(plotItem=PlotItem(**kwargs))
+
+
+def style_plot(widget: pg.PlotWidget, style: Style, title: str | None = None) -> None:
+    """Background, axes, tick labels and the title of one plot in the window's theme and text size."""
+    widget.setBackground(style.background)
+    item = widget.getPlotItem()
+    font = style.font(9)
+    for name in ("left", "bottom", "right"):
+        axis = item.getAxis(name)
+        axis.setPen(style.foreground)
+        axis.setTextPen(style.foreground)
+        axis.setStyle(tickFont=font, tickTextOffset=int(3 * style.scale) + 2)
+        if axis.labelText:
+            axis.setLabel(axis.labelText, units=axis.labelUnits, color=style.foreground,
+                          **{"font-size": f"{style.points(9):.1f}pt"})
+    if title is not None:
+        item.setTitle(title, color=style.foreground, size=f"{style.points(11):.1f}pt")
+
+
+class Key(pg.GraphicsWidget):
+    """A one-line key drawn outside the data area: a line or symbol sample and a name per entry."""
+
+    def __init__(self):
+        super().__init__()
+        self.entries: list[tuple] = []  # ("line", QPen, text) or ("symbol", symbol, QPen, brush, text)
+        self.style = Style()
+        self.setSizePolicy(pg.QtWidgets.QSizePolicy.Preferred, pg.QtWidgets.QSizePolicy.Fixed)
+        self._resize()
+
+    def set_entries(self, entries: list[tuple], style: Style | None = None) -> None:
+        self.entries = list(entries)
+        self.style = style or self.style
+        self.setVisible(bool(self.entries))
+        self._resize()
+        self.update()
+
+    def _resize(self) -> None:
+        height = QFontMetricsF(self.style.font(9)).height() + 6 if self.entries else 0
+        self.setPreferredHeight(height)
+        self.setMaximumHeight(height)
+        self.setMinimumHeight(height)
+
+    def paint(self, painter, *args) -> None:
+        font = self.style.font(9)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        x, middle = 8.0, self.boundingRect().height() / 2
+        sample = 22 * self.style.scale
+        for entry in self.entries:
+            if entry[0] == "line":
+                _, line_pen, text = entry
+                painter.setPen(line_pen)
+                painter.drawLine(QPointF(x, middle), QPointF(x + sample, middle))
+            else:
+                _, symbol, symbol_pen, brush, text = entry
+                painter.save()
+                painter.translate(x + sample / 2, middle)
+                pg.graphicsItems.ScatterPlotItem.drawSymbol(painter, symbol, 9 * self.style.scale, symbol_pen, brush)
+                painter.restore()
+            painter.setPen(QColor(self.style.foreground))
+            width = metrics.horizontalAdvance(text)
+            painter.drawText(QRectF(x + sample + 4, 0, width + 2, self.boundingRect().height()),
+                             Qt.AlignVCenter | Qt.AlignLeft, text)
+            x += sample + 4 + width + 14
+
+
+class Readout(QObject):
+    """A hover read-out that follows the mouse, stays inside the plot's data area and hides when the
+    mouse leaves it. `describe(x, y)` gives the text at a point in data coordinates (None: nothing)."""
+
+    def __init__(self, widget: pg.PlotWidget, describe: Callable[[float, float], str | None]):
+        super().__init__(widget)
+        self.widget, self.describe = widget, describe
+        self.item = pg.TextItem(anchor=(0, 0))
+        self.item.setZValue(1000)
+        self.item.setVisible(False)
+        widget.addItem(self.item, ignoreBounds=True)
+        widget.scene().sigMouseMoved.connect(self._moved)
+        widget.viewport().installEventFilter(self)
+        self.restyle(Style())
+
+    def restyle(self, style: Style) -> None:
+        self.item.setColor(style.foreground)
+        self.item.fill = pg.mkBrush(*style.readout_fill)
+        self.item.border = pg.mkPen(style.muted)
+        self.item.setFont(style.font(9))
+
+    @property
+    def visible(self) -> bool:
+        return self.item.isVisible()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Leave:
+            self.hide()
+        return False
+
+    def hide(self) -> None:
+        self.item.setVisible(False)
+
+    def _moved(self, scene_position) -> None:
+        box = self.widget.getPlotItem().vb
+        area = box.sceneBoundingRect()
+        if not area.contains(scene_position):
+            self.hide()
+            return
+        point = box.mapSceneToView(scene_position)
+        text = self.describe(point.x(), point.y())
+        if not text:
+            self.hide()
+            return
+        self.item.setText(text)
+        # open towards the middle of the plot, so that every line stays inside it
+        right = scene_position.x() > area.center().x()
+        low = scene_position.y() > area.center().y()
+        self.item.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))
+        offset = 12.0
+        shifted = QPointF(scene_position.x() + (-offset if right else offset),
+                          scene_position.y() + (-offset if low else offset))
+        target = box.mapSceneToView(shifted)
+        self.item.setPos(target.x(), target.y())
+        self.item.setVisible(True)
