@@ -19,6 +19,7 @@ from ..lessons.scenes import action_pause, action_steps, action_until, scene_exp
 
 ACTION_SECONDS = 4.0
 PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
+               "accuracy": "accuracyPlot",
                "equation": "equationDock"}
 
 

@@ -20,10 +20,12 @@ from ..app.model import AppModel
 from ..experiment import Experiment
 from ..lessons import load_lessons
 from .controller import Controller
+from .ensemble_area import EnsembleArea
 from .equation_panel import EquationPanel
 from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
+from .lesson_overlays import LessonOverlays
 from .lesson_player import LessonPlayer
 from .message_log import MessageLog
 from .plot_area import PlotArea
@@ -32,6 +34,7 @@ from .problem_controls import ProblemControls
 from .run_editor import RunEditor
 from .surface_views import SurfaceViews
 from .theme import Appearance
+from .theory_overlay import TheoryOverlay
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -59,7 +62,10 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.model, session, self)
 
         self.plot_area = PlotArea(self.controller)
-        self.setCentralWidget(self.plot_area)
+        self.lesson_overlays = LessonOverlays(self.controller, self.plot_area)
+        self.ensemble_area = EnsembleArea(self.controller, self.plot_area)  # viewCombo: trajectory, basins, ...
+        self.setCentralWidget(self.ensemble_area)
+        self.theory_overlay = TheoryOverlay(self.controller, self.plot_area, self)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
         self.equation_panel = EquationPanel(self)
@@ -149,6 +155,11 @@ class MainWindow(QMainWindow):
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
         view.addMenu(self.plot_area.loss_scale_menu(view))
+        self.theoryAction = action("Theory on quadratics", "", lambda: self.theory_overlay.set_enabled(
+            self.theoryAction.isChecked()), "theoryAction")
+        self.theoryAction.setCheckable(True)
+        self.theoryAction.setChecked(True)
+        view.addAction(self.theoryAction)
         messages = self.message_log.toggleViewAction()
         messages.setText("Messages")
         messages.setObjectName("messagesAction")

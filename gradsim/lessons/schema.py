@@ -26,19 +26,21 @@ import pathlib
 import tomllib
 from dataclasses import dataclass, field
 
+from ..app.scales import MODES as SCALE_MODES
 from ..core.optimizers import get_optimizer
 from ..core.schedules import make_lr_fn
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
 from ..experiment import check_run_model
 from ..paths import resource_path
-from .claims import CLAIMS
+from .claims import BOUNDED, CLAIMS
 
 # The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
 # step's numbers.
 PANELS = ("trajectory", "loss", "lr", "grad_norm", "accuracy", "equation")
-# How the loss panel's axis is drawn (None: the panel chooses from the data).
-LOSS_SCALES = ("log", "linear", "symlog")
+# How the loss panel's axis is drawn (None: the panel chooses from the data): log, loss − f* on a log
+# axis, symmetric log (for losses that go negative), linear.
+LOSS_SCALES = tuple(mode for mode in SCALE_MODES if mode != "auto")
 # The theory a quadratic scene may draw beside the measurement (gradsim.core.theory): the predicted
 # per-step envelope of the distance to the minimum for gradient descent, the heavy ball (momentum)
 # and Nesterov runs, and the Hessian's eigen-directions on the contours.
@@ -196,9 +198,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at",
-                        "gradient_ratio", "coordinate_range") \
-                    and not {"at_most", "at_least"} & set(claim):
+            if kind in BOUNDED and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         explanation = raw.get("explanation", "")
         if not isinstance(explanation, str):
