@@ -57,6 +57,10 @@ class LessonPlayer(QDockWidget):
         self.choice_box = QVBoxLayout()
         self.answerLabel = QLabel(objectName="lessonAnswer")
         self.answerLabel.setWordWrap(True)
+        # the reason, under the answer (beside the setup in presenter mode, so neither column runs long)
+        self.explanationText = QTextBrowser(objectName="lessonExplanation")
+        self.explanationText.setAccessibleName("Why")
+        self.explanationText.hide()
         self.prevButton = QPushButton("◀ Previous", objectName="lessonPrevButton")
         self.replayButton = QPushButton("⟲ Replay step", objectName="lessonReplayButton")
         self.nextButton = QPushButton("Next ▶", objectName="lessonNextButton")
@@ -83,7 +87,8 @@ class LessonPlayer(QDockWidget):
         question.addWidget(self.questionLabel)
         question.addLayout(self.choice_box)
         question.addWidget(self.answerLabel)
-        question.addStretch(1)
+        question.addWidget(self.explanationText, 1)
+        question.addStretch(0)
         for layout in (setup, question):
             layout.setContentsMargins(0, 0, 0, 0)
         body = QWidget()
@@ -182,6 +187,8 @@ class LessonPlayer(QDockWidget):
         self.revealed = False
         self.paused = False
         self.answerLabel.setText("")
+        self.explanationText.clear()
+        self.explanationText.hide()
         for button in self.choices.buttons():
             self.choices.removeButton(button)
             button.deleteLater()
@@ -234,10 +241,11 @@ class LessonPlayer(QDockWidget):
         self.nextButton.setText("Run ▶" if waiting else label)
 
     def _show_explanation(self) -> None:
-        """The setup, then the reason (the answer's, or the action's), and the runs' real names."""
+        """The reason (the answer's, or the action's) under the answer, and the runs' real names."""
         step = self.current_step()
         if step.explanation:
-            self.text.setMarkdown(f"{step.text}\n\n---\n\n{step.explanation}")
+            self.explanationText.setMarkdown(step.explanation)
+            self.explanationText.show()
         self.window.model.rename_runs(step.scene.shown_names(True))
 
     def reveal(self) -> None:

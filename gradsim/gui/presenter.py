@@ -206,6 +206,7 @@ class Presenter(QObject):
             return
         limit = int(STRIP_MAX_FRACTION * window.height())
         browsers = player.findChildren(QTextBrowser)
+        self._balance_columns()
         scale = 1.0
         for _ in range(12):  # a few sizes down, each measured once its layout has settled
             self._set_strip_font(scale)
@@ -227,6 +228,15 @@ class Presenter(QObject):
         _settle(body)
         self._fitted = self._fit_key()  # as it stands now that the fonts and heights are set
 
+    def _balance_columns(self) -> None:
+        """Widths for the setup and the question (with its answer and reason) by how much each says,
+        so that neither runs far longer than the other."""
+        player = self.window.lesson_player
+        setup, question = _characters(player.setupBox), _characters(player.questionBox)
+        share = min(7, max(3, round(10 * setup / max(1, setup + question))))
+        player.parts.setStretchFactor(player.setupBox, share)
+        player.parts.setStretchFactor(player.questionBox, 10 - share)
+
     def _fit_key(self) -> tuple:
         """What the strip's height depends on: its width, the screen, the text size and every text."""
         window, player = self.window, self.window.lesson_player
@@ -242,6 +252,13 @@ class Presenter(QObject):
         font.setPointSizeF(self.window.font().pointSizeF() * scale)
         if player.font() != font:
             player.setFont(font)
+
+
+def _characters(box: QWidget) -> int:
+    """How much text the box shows."""
+    shown = [w for kind in (QLabel, QAbstractButton) for w in box.findChildren(kind) if w.isVisibleTo(box)]
+    return (sum(len(w.text()) for w in shown)
+            + sum(len(b.toPlainText()) for b in box.findChildren(QTextBrowser) if b.isVisibleTo(box)))
 
 
 def _settle(widget: QWidget) -> None:
