@@ -156,9 +156,12 @@ class Presenter(QObject):
         normal = not saved.window_state & (Qt.WindowMaximized | Qt.WindowFullScreen)
         if normal and window.geometry() != saved.rect:
             window.setGeometry(saved.rect)
-        if window.saveState() != saved.state:
+        settled = window.saveState() == saved.state
+        if not settled:
             window.restoreState(saved.state)
-        self._restoring -= 1  # a few looks over a tenth of a second: late layout requests move docks too
+        # a few looks over a tenth of a second, as late layout requests move docks too; done once the
+        # docks have stayed as they were
+        self._restoring = 0 if settled and self._restoring < 4 else self._restoring - 1
         if self._restoring:
             QTimer.singleShot(25, self._restore_window)
 
