@@ -1,4 +1,11 @@
-"""Regenerate the README's screenshots: python docs/make_screenshots.py (no screen needed)."""
+"""Regenerate the README's screenshots.
+
+    python docs/make_screenshots.py             # the main window and a network (offscreen)
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
+
+`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png.
+"""
 from __future__ import annotations
 
 import os
@@ -9,7 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-ru
 HERE = pathlib.Path(__file__).parent / "screenshots"
 
 
-def main() -> None:
+def main(which: str = "all") -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -29,12 +36,16 @@ def main() -> None:
         loop.exec()
 
     wait_until(lambda: window.ready)
+    HERE.mkdir(parents=True, exist_ok=True)
+    if which == "presenter":
+        presenter_screenshot(window, wait_until)
+        window.close()
+        return
     window.playButton.setChecked(True)
     wait_until(lambda: window.newest_step() >= 3000)
     window.playButton.setChecked(False)
     wait_until(lambda: False, timeout=0.3)
     window.redraw()
-    HERE.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(HERE / "main-window.png"))
     print(f"wrote {HERE / 'main-window.png'} at step {window.newest_step()}")
 
@@ -49,27 +60,33 @@ def main() -> None:
     window.redraw()
     window.grab().save(str(HERE / "network.png"))
     print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
-
-    from gradsim.lessons import load_lessons
-    lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
-    window.start_lesson(lesson)
-    window.set_presenter(True)
-    player = window.lesson_player
-    wait_until(lambda: window.ready)
-    player.next()  # step 1 asks first; this press runs it
-    wait_until(lambda: player.revealed)
-    player.next()  # step 2: Adam with and without bias correction
-    wait_until(lambda: window.ready and player.index == 1)
-    player.choices.button(1).setChecked(True)  # the class's prediction
-    player.next()  # the clicker runs the action; the answer follows at its end
-    wait_until(lambda: player.revealed)
-    wait_until(lambda: False, timeout=0.5)
-    window.redraw()
-    window.grab().save(str(HERE / "presenter.png"))
-    print(f"wrote {HERE / 'presenter.png'}")
     window.lesson_player.leave()
     window.close()
 
 
+def presenter_screenshot(window, wait_until) -> None:
+    """Lesson 9, step 2 in presenter mode, its question answered, on the screen the window is on."""
+    from gradsim.lessons import load_lessons
+    lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
+    window.start_lesson(lesson)
+    player = window.lesson_player
+    player.go_to(1)  # Adam with and without bias correction, with the update rule
+    wait_until(lambda: window.ready and player.waiting)
+    window.set_presenter(True)
+    screen = window.screen().geometry()
+    window.setGeometry(screen)  # what a window manager does for a full-screen window (Xvfb has none)
+    player.choices.button(1).setChecked(True)  # the class's prediction
+    window.transport.set_speed(0)
+    player.next()  # the clicker runs the action; the answer follows at its end
+    wait_until(lambda: player.revealed)
+    wait_until(lambda: False, timeout=0.8)
+    window.redraw()
+    wait_until(lambda: False, timeout=0.3)
+    path = HERE / f"presenter-{screen.width()}x{screen.height()}.png"
+    window.grab().save(str(path))
+    print(f"wrote {path}")
+    window.set_presenter(False)
+
+
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
