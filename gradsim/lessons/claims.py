@@ -405,3 +405,187 @@ CLAIMS.update({
 # claims that bound a value and so need at_most or at_least (checked when a lesson is loaded)
 BOUNDED = ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at", "gradient_ratio",
            "coordinate_range", "loss_at", "update_angle", "rate_ratio", "loss_spikes", "loss_mean", "gradient_norm")
+
+
+# --- more of what a lesson says, checked (added with the lecturer's review) -------------------------
+
+def sign_changes(traces, c):
+    """How many times coordinate `coordinate` changes sign over the first `steps` updates (how often a
+    run swings across an axis: every step for gradient descent's zig-zag, every few for momentum)."""
+    values = traces[c["run"]].params[: c["steps"] + 1, c["coordinate"]]
+    count = int(np.sum(np.sign(values[1:]) != np.sign(values[:-1])))
+    return _bounded(count, c), f"{c['run']}: coordinate {c['coordinate']} changes sign {count} times in {c['steps']} steps"
+
+
+def measured_rate(traces, c):
+    """On a quadratic: the per-step contraction of the distance to the minimum measured over
+    `window` = [from, to] (as `rate_matches` measures it) is at least/at most a value — for a rate
+    the lesson states as measured, beside theory's."""
+    t = traces[c["run"]]
+    f_star = _quadratic_theory(t)[1]
+    first, last = c["window"]
+    rate = theory.fitted_rate(t.loss[first:last + 1] - f_star)
+    return _bounded(rate, c), f"{c['run']}: measured rate {rate:.5f} per step over steps {first}–{last}"
+
+
+def effective_rate_at(traces, c):
+    """The effective learning rate of `coordinate` after `step` updates (default: the end) is at
+    least/at most a value."""
+    lr_eff = traces[c["run"]].lr_eff
+    k = _at(lr_eff, c)
+    rate = float(lr_eff[k, c["coordinate"]])
+    return _bounded(rate, c), f"{c['run']}: effective rate of coordinate {c['coordinate']} {rate:.4g} at step {k}"
+
+
+def effective_rate_vs(traces, c):
+    """`run`'s effective rate of `coordinate` over `other`'s, after `step` updates (default: the end)."""
+    mine, theirs = traces[c["run"]].lr_eff, traces[c["other"]].lr_eff
+    k = min(_at(mine, c), len(theirs) - 1)
+    ratio = float(mine[k, c["coordinate"]] / theirs[k, c["coordinate"]])
+    return _bounded(ratio, c), (f"effective rate of coordinate {c['coordinate']} at step {k}: {c['run']} over "
+                                f"{c['other']} = {ratio:.4g}")
+
+
+def _network_points(trace, c):
+    """The network problem, and the data points a claim picks: all, or with `feature` zero (`rare` =
+    false) or non-zero (`rare` = true)."""
+    problem = trace.extra["problem"]
+    X, y = problem.data.X, problem.data.y
+    keep = np.ones(len(X), bool)
+    if "feature" in c:
+        keep = (X[:, c["feature"]] != 0) == bool(c.get("rare", True))
+    return problem, X[keep], y[keep]
+
+
+def misclassified(traces, c):
+    """How many training points the network gets wrong after `step` updates (default: the end), of
+    all points or of those where input `feature` is non-zero (`rare` = true) or zero (`rare` = false)."""
+    t = traces[c["run"]]
+    problem, X, y = _network_points(t, c)
+    k = _at(t.params, c)
+    wrong = int(round((1.0 - problem.accuracy(t.params[k], X, y)) * len(X))) if len(X) else 0
+    which = "" if "feature" not in c else f" with feature {c['feature']} {'≠' if c.get('rare', True) else '='} 0"
+    return _bounded(wrong, c), f"{c['run']}: {wrong} of the {len(X)} points{which} wrong at step {k}"
+
+
+def point_gradient(traces, c):
+    """Data point `point`'s share of ∂L/∂θ for weight `coordinate` after `step` updates (default 0):
+    its gradient divided by the number of points, so that the points' shares add up to the full-batch
+    gradient. Its sign says which way the point pulls (the update goes against it)."""
+    t = traces[c["run"]]
+    problem = t.extra["problem"]
+    k = c.get("step", 0)
+    i = c["point"]
+    grad = problem.mlp.loss_grad(t.params[k], problem.data.X[i:i + 1], problem.targets[i:i + 1])[1]
+    share = float(grad[c["coordinate"]]) / len(problem.data.X)
+    return _bounded(share, c), f"{c['run']}: point {i}'s share of ∂L/∂θ{c['coordinate']} at step {k}: {share:.4g}"
+
+
+def logit_at(traces, c):
+    """The network's output before the sigmoid (the logit) at data point `point` after `step` updates
+    (default: the end) is at least/at most a value."""
+    t = traces[c["run"]]
+    problem = t.extra["problem"]
+    k = _at(t.params, c)
+    i = c["point"]
+    logit = float(problem.mlp.forward(t.params[k], problem.data.X[i:i + 1])[0][0, 0])
+    return _bounded(logit, c), f"{c['run']}: logit {logit:.4g} at point {i}, step {k}"
+
+
+def output_ratio(traces, c):
+    """The root-mean-square of `run`'s network output (`of` = "output", the default) or of its error,
+    output − target (`of` = "error"), over `other`'s, after `step` updates (default 0)."""
+    def rms(trace):
+        problem = trace.extra["problem"]
+        out = problem.mlp.forward(trace.params[c.get("step", 0)], problem.data.X)[0]
+        if c.get("of", "output") == "error":
+            out = out - problem.targets
+        return float(np.sqrt(np.mean(out ** 2)))
+    mine, theirs = rms(traces[c["run"]]), rms(traces[c["other"]])
+    ratio = mine / theirs
+    return _bounded(ratio, c), (f"rms {c.get('of', 'output')} at step {c.get('step', 0)}: {c['run']} {mine:.4g}, "
+                                f"{c['other']} {theirs:.4g} (ratio {ratio:.4g})")
+
+
+def hessian_eigenvalues(traces, c):
+    """The Hessian's eigenvalues at the run's point after `step` updates (default: the end), smallest
+    first, each within the relative tolerance `rtol` of the values the lesson states."""
+    t = traces[c["run"]]
+    k = _at(t.params, c)
+    eigenvalues = np.sort(theory.hessian_eigen(t.extra["problem"], t.params[k])[0])
+    stated = np.asarray(c["values"], dtype=float)
+    holds = eigenvalues.shape == stated.shape and bool(np.all(np.abs(eigenvalues - stated) <= c["rtol"] * np.abs(stated)))
+    return holds, f"{c['run']}: Hessian eigenvalues {np.array2string(eigenvalues, precision=5)} at step {k}"
+
+
+def state_at(traces, c):
+    """Optimizer state `name` (as the trace records it after the update from `step`, default 0) of
+    `coordinate` is at least/at most a value."""
+    values = traces[c["run"]].state[c["name"]]
+    k = c.get("step", 0)
+    value = float(np.asarray(values[k]).reshape(-1)[c.get("coordinate", 0)])
+    return _bounded(value, c), f"{c['run']}: state {c['name']} is {value:.6g} after the update from step {k}"
+
+
+def steps_longer(traces, c):
+    """How many single steps ‖Δθ‖ are longer than `length` (a run thrown back by a cliff)."""
+    params = traces[c["run"]].params
+    count = int(np.sum(np.linalg.norm(np.diff(params, axis=0), axis=1) > c["length"]))
+    return _bounded(count, c), f"{c['run']}: {count} steps longer than {c['length']:g}"
+
+
+def restarts(traces, c):
+    """Of `count` starts drawn uniformly from `box` = [xmin, xmax, ymin, ymax] (seeded by `seed`),
+    how many end with a loss below `value` when the run's optimizer, settings and step count are
+    played from each (on the run's surface, by the ensemble engine)."""
+    from ..core.ensembles import run_ensemble
+    t = traces[c["run"]]
+    xmin, xmax, ymin, ymax = c["box"]
+    rng = np.random.default_rng(c.get("seed", 0))
+    starts = np.column_stack([rng.uniform(xmin, xmax, c["count"]), rng.uniform(ymin, ymax, c["count"])])
+    ensemble = run_ensemble(t.extra["problem"], t.config["optimizer"], t.config["hparams"], starts, len(t.loss) - 1)
+    found = int(np.sum(ensemble.loss_final < c["value"]))
+    return _bounded(found, c), f"{c['run']}: {found} of {c['count']} random starts end below {c['value']:g}"
+
+
+CLAIMS.update({
+    "sign_changes": ClaimKind(("run", "coordinate", "steps"), sign_changes),
+    "measured_rate": ClaimKind(("run", "window"), measured_rate),
+    "effective_rate_at": ClaimKind(("run", "coordinate"), effective_rate_at),
+    "effective_rate_vs": ClaimKind(("run", "other", "coordinate"), effective_rate_vs),
+    "misclassified": ClaimKind(("run",), misclassified),
+    "point_gradient": ClaimKind(("run", "point", "coordinate"), point_gradient),
+    "logit_at": ClaimKind(("run", "point"), logit_at),
+    "output_ratio": ClaimKind(("run", "other"), output_ratio),
+    "hessian_eigenvalues": ClaimKind(("run", "values", "rtol"), hessian_eigenvalues),
+    "state_at": ClaimKind(("run", "name"), state_at),
+    "steps_longer": ClaimKind(("run", "length"), steps_longer),
+    "restarts": ClaimKind(("run", "count", "box", "value"), restarts),
+})
+BOUNDED += ("sign_changes", "measured_rate", "effective_rate_at", "effective_rate_vs", "misclassified",
+            "point_gradient", "logit_at", "output_ratio", "state_at", "steps_longer", "restarts")
+
+
+def loss_ratio(traces, c):
+    """`run`'s loss over `other`'s after `step` updates (default: the end) is at least/at most a factor."""
+    mine, theirs = traces[c["run"]].loss, traces[c["other"]].loss
+    k = min(_at(mine, c), len(theirs) - 1)
+    ratio = float(mine[k] / theirs[k])
+    return _bounded(ratio, c), f"loss at step {k}: {c['run']} {mine[k]:.4g}, {c['other']} {theirs[k]:.4g} (ratio {ratio:.4g})"
+
+
+CLAIMS["loss_ratio"] = ClaimKind(("run", "other"), loss_ratio)
+BOUNDED += ("loss_ratio",)
+
+
+def layer_change(traces, c):
+    """How far layer `layer`'s weights moved during the run, ‖W_end − W_start‖ / ‖W_start‖, is at
+    least/at most a value (a layer whose gradient vanished barely moves)."""
+    t = traces[c["run"]]
+    (W0, _), (W1, _) = t.params_init[c["layer"] - 1], t.params_final[c["layer"] - 1]
+    change = float(np.linalg.norm(W1 - W0) / np.linalg.norm(W0))
+    return _bounded(change, c), f"{c['run']}: layer {c['layer']}'s weights moved by {change:.3g} of their size"
+
+
+CLAIMS["layer_change"] = ClaimKind(("run", "layer"), layer_change)
+BOUNDED += ("layer_change",)
