@@ -15,6 +15,12 @@ SCENES = {
     "bowl": ('scene = { problem = "quadratic", problem_params = { a = 1.0, b = 10.0 }, start = [2.0, 1.0], runs = ['
              '{ name = "fast", optimizer = "sgd", hparams = { lr = 0.15 } }, '
              '{ name = "slow", optimizer = "sgd", hparams = { lr = 0.05 } }] }', 50),
+    # a rate that halves every 10 updates: Σηₖ over 30 updates is 10·0.1·(1 + ½ + ¼) = 1.75
+    "decay": ('scene = { problem = "quadratic", problem_params = { a = 1.0, b = 1.0 }, start = [2.0, 1.0], runs = ['
+              '{ name = "gd", optimizer = "sgd", hparams = { lr = 0.1 }, schedule = { name = "step", step_size = 10, gamma = 0.5 } }] }', 30),
+    # η = 0.25 > 2/λmax = 0.2 on the default bowl: the engine stops the run as diverged
+    "diverging": ('scene = { problem = "quadratic", problem_params = { a = 1.0, b = 10.0 }, start = [2.0, 1.0], '
+                  'runs = [{ name = "d", optimizer = "sgd", hparams = { lr = 0.25 } }] }', 100),
     "cliff": ('scene = { problem = "cliff", runs = [{ name = "plain", optimizer = "sgd", hparams = { lr = 0.1 } }] }', 100),
     # Rastrigin's ripples: only starts in the central basin reach the global minimum's loss of 0
     "rastrigin": ('scene = { problem = "rastrigin", start = [0.3, -0.2], runs = ['
@@ -56,6 +62,11 @@ CASES = [
     ("bowl", {"kind": "loss_ratio", "run": "fast", "other": "slow", "at_most": 1e-3}, {"at_most": None, "at_least": 1.0}),
     ("bowl", {"kind": "hessian_eigenvalues", "run": "fast", "values": [1.0, 10.0], "rtol": 1e-9},
      {"values": [1.0, 10.1]}),
+    ("decay", {"kind": "lr_sum", "run": "gd", "at_least": 1.7499, "at_most": 1.7501}, {"at_least": 1.76}),
+    # the first step is −0.05·(2, 10) = (−0.1, −0.5), of length √0.26
+    ("bowl", {"kind": "step_length", "run": "slow", "step": 0, "at_least": 0.5099, "at_most": 0.5100},
+     {"step": 1}),
+    ("diverging", {"kind": "diverges_at", "run": "d", "step": 35}, {"step": 34}),
     ("cliff", {"kind": "steps_longer", "run": "plain", "length": 1.0, "at_least": 1}, {"length": 10.0}),
     ("rastrigin", {"kind": "restarts", "run": "gd", "count": 20, "box": [-0.3, 0.3, -0.3, 0.3], "value": 1e-6,
                    "at_least": 20}, {"box": [2.7, 3.3, 2.7, 3.3]}),

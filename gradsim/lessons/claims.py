@@ -589,3 +589,35 @@ def layer_change(traces, c):
 
 CLAIMS["layer_change"] = ClaimKind(("run", "layer"), layer_change)
 BOUNDED += ("layer_change",)
+
+
+def lr_sum(traces, c):
+    """Σηₖ, the scheduled rates of every update the run took, added up (how far a schedule can
+    carry a run: a finite sum stops it), is at least/at most a value."""
+    total = float(np.sum(traces[c["run"]].lr[:-1]))
+    return _bounded(total, c), f"{c['run']}: the rates of its updates add up to {total:.6g}"
+
+
+CLAIMS["lr_sum"] = ClaimKind(("run",), lr_sum)
+BOUNDED += ("lr_sum",)
+
+
+def step_length(traces, c):
+    """The length ‖θₖ₊₁ − θₖ‖ of the update taken from step `step` is at least/at most a value."""
+    params = traces[c["run"]].params
+    length = float(np.linalg.norm(params[c["step"] + 1] - params[c["step"]]))
+    return _bounded(length, c), f"{c['run']}: the step from {c['step']} to {c['step'] + 1} is {length:.4g} long"
+
+
+CLAIMS["step_length"] = ClaimKind(("run", "step"), step_length)
+BOUNDED += ("step_length",)
+
+
+def diverges_at(traces, c):
+    """The run is stopped as diverged at exactly step `step` (the lesson names the step)."""
+    t = traces[c["run"]]
+    return (t.status == "diverged" and t.diverged_at == c["step"],
+            f"{c['run']}: {t.status}" + (f" at step {t.diverged_at}" if t.diverged_at is not None else ""))
+
+
+CLAIMS["diverges_at"] = ClaimKind(("run", "step"), diverges_at)
