@@ -9,8 +9,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-ru
 HERE = pathlib.Path(__file__).parent / "screenshots"
 
 
-def main() -> None:
+def wait_until(condition, timeout=30.0):
     from PySide6.QtCore import QEventLoop, QTimer
+
+    loop_timer = QTimer()
+    loop = QEventLoop()
+    loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    loop_timer.start(20)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+
+
+def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from gradsim.gui import MainWindow
@@ -19,14 +29,10 @@ def main() -> None:
     window = MainWindow()
     window.resize(1600, 960)
     window.show()
-
-    def wait_until(condition, timeout=30.0):
-        loop_timer = QTimer()
-        loop = QEventLoop()
-        loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
-        loop_timer.start(20)
-        QTimer.singleShot(int(timeout * 1000), loop.quit)
-        loop.exec()
+    if sys.argv[1:] == ["ensembles"]:  # only the ensemble views' screenshots
+        ensembles(window)
+        window.close()
+        return
 
     wait_until(lambda: window.ready)
     window.playButton.setChecked(True)
@@ -68,7 +74,42 @@ def main() -> None:
     window.grab().save(str(HERE / "presenter.png"))
     print(f"wrote {HERE / 'presenter.png'}")
     window.lesson_player.leave()
+    ensembles(window)
     window.close()
+
+
+def ensembles(window) -> None:
+    """A basin map beside the trajectory, and a learning-rate sweep with the theory's marks."""
+    from gradsim.experiment import Experiment, RunConfig
+
+    ensembles = window.controller.ensembles
+    himmelblau = Experiment(surface="himmelblau", start=(-0.5, 0.5),
+                            runs=[RunConfig("momentum", {"lr": 0.01, "momentum": 0.9}, "#d62728")]).validate()
+    window.load_experiment(himmelblau)
+    wait_until(lambda: window.ready)
+    window.model.set_speed(0)
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 400)
+    window.model.play(False)
+    ensembles.set_view("basins")
+    wait_until(lambda: ensembles.finished("basins"), timeout=120)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "basins.png"))
+    print(f"wrote {HERE / 'basins.png'}")
+
+    bowl = Experiment(surface="quadratic", surface_params={"a": 1.0, "b": 10.0, "angle": 30.0}, start=(2.0, 1.0),
+                      runs=[RunConfig("sgd", {"lr": 0.05}, "#1f77b4")]).validate()
+    window.load_experiment(bowl)
+    wait_until(lambda: window.ready)
+    ensembles.set_setting("sweep", "steps", 300)
+    ensembles.set_view("sweep")
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 150 and ensembles.finished("sweep"), timeout=120)
+    window.model.play(False)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "sweep.png"))
+    print(f"wrote {HERE / 'sweep.png'}")
+    ensembles.set_view("trajectory")
 
 
 if __name__ == "__main__":

@@ -196,3 +196,11 @@ def test_the_theory_overlays_draw_eigen_directions_envelopes_and_the_rates(windo
     qtbot.waitUntil(lambda: window.newest_step() >= 1, timeout=10000)
     overlay.redraw()
     assert len(overlay.directions) == 2 and len(overlay.rate_lines) == 1 and "Momentum" in overlay.rate_lines[0]
+
+
+def test_the_ensemble_views_follow_the_dark_theme(window, qtbot):
+    window.findChild(object, "darkThemeAction").trigger()
+    dark = window.appearance.style.background
+    for name in ("basinPlot", "swarmPlot", "swarmLossPlot", "sweepPlot", "phasePlot"):
+        assert named(window, name).backgroundBrush().color().name() == dark, name
+    window.findChild(object, "darkThemeAction").trigger()

@@ -56,6 +56,10 @@ class EnsembleArea(QWidget):
         controller.ensemble_view_changed.connect(self.show_view)
         self.show_view(self.ensembles.view)
 
+    def restyle(self, style) -> None:
+        for view in self.views.values():
+            view.restyle(style)
+
     def show_view(self, view: str) -> None:
         with QSignalBlocker(self.viewCombo):
             self.viewCombo.setCurrentIndex(self.viewCombo.findData(view))

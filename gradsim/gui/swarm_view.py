@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitt
 
 from ..core.specs import HParam
 from .ensemble_settings import SettingsRow, settings_text
+from .plot_items import style_plot
 from .trajectory_panel import TrajectoryPanel
 
 SAMPLING_TITLES = (("uniform over the window", "uniform"), ("on a grid", "grid"), ("Gaussian around the start", "gaussian"))
@@ -92,6 +93,12 @@ class SwarmView(QWidget):
         controller.configured.connect(self._new_problem)
         controller.field_ready.connect(lambda: self.panel.show_field(self.model.field))
         controller.experiment_changed.connect(self._show_start)
+
+    def restyle(self, style) -> None:
+        self.panel.restyle(style)
+        self.panel.widget.setTitle(self.panel.title, color=style.foreground, size=f"{style.points(11):.1f}pt")
+        style_plot(self.loss, style)
+        self.settings.status.setStyleSheet(f"color: {style.muted}; padding-left: 4px")
 
     # --- what the model says ----------------------------------------------------------------------------
     def _new_problem(self) -> None:

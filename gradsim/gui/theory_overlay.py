@@ -54,6 +54,11 @@ class TheoryOverlay(QObject):
                        controller.experiment_changed, controller.selection_changed):
             signal.connect(self.schedule)
 
+    def restyle(self, style) -> None:
+        self.rates.setColor(style.foreground)
+        self.rates.fill = pg.mkBrush(*style.readout_fill)
+        self.redraw()
+
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
         self._new_problem()
