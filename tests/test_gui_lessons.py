@@ -166,3 +166,28 @@ def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it
     assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
     traces = play_step(player.current_step())  # the paused action is the same run as the checker's
     np.testing.assert_array_equal(window.histories[0].get("params"), traces["overshooting"].params)
+
+
+def test_a_scene_draws_another_runs_boundary_as_a_line_and_chooses_the_loss_scale(window, qtbot):
+    """Lesson 19, step 3: backprop's regions filled, the perceptron's line over them, where its weights put it."""
+    chosen = lesson("19_spoiler")
+    window.start_lesson(chosen)
+    player = window.lesson_player
+    player.go_to(2)
+    step = player.current_step()
+    player.next()  # the class has predicted: run
+    qtbot.waitUntil(lambda: player.revealed and not window.model.playing, timeout=60000)
+    assert window.model.selected == 0  # backprop's map is the filled one
+    overlays = window.lesson_overlays
+    qtbot.waitUntil(lambda: len(overlays.line_points(1)) > 10 and window.model.lines[1].step == 5000, timeout=20000)
+    w1, w2, b = play_step(step)["perceptron"].params[-1]
+    points = overlays.line_points(1)
+    xmin, xmax, ymin, ymax = window.model.lines[1].view
+    inside = (points[:, 0] > xmin + 1e-9) & (points[:, 0] < xmax - 1e-9) & (points[:, 1] > ymin + 1e-9) & (points[:, 1] < ymax - 1e-9)
+    distance = np.abs(points[inside] @ np.array([w1, w2]) + b) / np.hypot(w1, w2)
+    assert inside.sum() > 10 and distance.max() < (ymax - ymin) / 99  # within one grid cell of w·x + b = 0
+    assert window.plot_area.loss_panel.mode == "auto"
+    window.start_lesson(lesson("01_gradient_descent"))
+    window.lesson_player.go_to(2)
+    assert window.plot_area.loss_panel.mode == "symlog"  # the saddle's loss falls below zero
+    assert not overlays.items  # a new scene: no lines left over

@@ -83,7 +83,7 @@ HEAD = 'title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
     (HEAD + 'scene = { problem = "quadratic", theory = ["guess"], runs = [{ name = "a", optimizer = "sgd" }] }',
      r"steps\[1\]\.scene\.theory: must list some of gd_envelope"),
     (HEAD + 'scene = { problem = "saddle", loss_scale = "cubic", runs = [{ name = "a", optimizer = "sgd" }] }',
-     r"steps\[1\]\.scene\.loss_scale: must be one of log, linear, symlog"),
+     r"steps\[1\]\.scene\.loss_scale: must be one of log, gap, symlog, linear"),
     (HEAD + 'scene = { dataset = "spoiler", boundary_lines = ["b"], runs = [{ name = "a", optimizer = "sgd" }] }',
      r"steps\[1\]\.scene\.boundary_lines: must list runs of the scene"),
     (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd", schedule = { name = "cosin" } }] }',

@@ -25,6 +25,7 @@ from .equation_panel import EquationPanel
 from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
+from .lesson_overlays import LessonOverlays
 from .lesson_player import LessonPlayer
 from .message_log import MessageLog
 from .plot_area import PlotArea
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.model, session, self)
 
         self.plot_area = PlotArea(self.controller)
+        self.lesson_overlays = LessonOverlays(self.controller, self.plot_area)
         self.ensemble_area = EnsembleArea(self.controller, self.plot_area)  # viewCombo: trajectory, basins, ...
         self.setCentralWidget(self.ensemble_area)
         self.theory_overlay = TheoryOverlay(self.controller, self.plot_area, self)

@@ -26,6 +26,7 @@ import pathlib
 import tomllib
 from dataclasses import dataclass, field
 
+from ..app.scales import MODES as SCALE_MODES
 from ..core.optimizers import get_optimizer
 from ..core.schedules import make_lr_fn
 from ..core.simulate import make_network
@@ -37,8 +38,9 @@ from .claims import BOUNDED, CLAIMS
 # The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
 # step's numbers.
 PANELS = ("trajectory", "loss", "lr", "grad_norm", "accuracy", "equation")
-# How the loss panel's axis is drawn (None: the panel chooses from the data).
-LOSS_SCALES = ("log", "linear", "symlog")
+# How the loss panel's axis is drawn (None: the panel chooses from the data): log, loss − f* on a log
+# axis, symmetric log (for losses that go negative), linear.
+LOSS_SCALES = tuple(mode for mode in SCALE_MODES if mode != "auto")
 # The theory a quadratic scene may draw beside the measurement (gradsim.core.theory): the predicted
 # per-step envelope of the distance to the minimum for gradient descent, the heavy ball (momentum)
 # and Nesterov runs, and the Hessian's eigen-directions on the contours.
