@@ -201,6 +201,9 @@ def test_the_theory_overlays_draw_eigen_directions_envelopes_and_the_rates(windo
 def test_the_ensemble_views_follow_the_dark_theme(window, qtbot):
     window.findChild(object, "darkThemeAction").trigger()
     dark = window.appearance.style.background
-    for name in ("basinPlot", "swarmPlot", "swarmLossPlot", "sweepPlot", "phasePlot"):
-        assert named(window, name).backgroundBrush().color().name() == dark, name
+    for view, names in (("basins", ("basinPlot",)), ("swarm", ("swarmPlot", "swarmLossPlot")), ("sweep", ("sweepPlot",)),
+                        ("phase", ("phasePlot",))):
+        choose_view(window, view)  # a view is restyled when it is shown
+        for name in names:
+            assert named(window, name).backgroundBrush().color().name() == dark, name
     window.findChild(object, "darkThemeAction").trigger()

@@ -117,6 +117,8 @@ class TheoryOverlay(QObject):
             curve = pg.PlotDataItem([], [])
             self.loss.addItem(curve)
             self.envelopes.append(curve)
+        if quadratic is None and not self.rate_lines and not self.rates.isVisible():
+            return  # nothing drawn, nothing to draw
         for curve in self.envelopes:
             curve.setData([], [])
         self.rate_lines = []
