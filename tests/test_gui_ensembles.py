@@ -207,3 +207,17 @@ def test_the_ensemble_views_follow_the_dark_theme(window, qtbot):
         for name in names:
             assert named(window, name).backgroundBrush().color().name() == dark, name
     window.findChild(object, "darkThemeAction").trigger()
+
+
+def test_a_closed_window_leaves_no_ensemble_work_running(qtbot):
+    from gradsim.gui import MainWindow
+    win = MainWindow(session="local")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    client = win.controller.client
+    choose_view(win, "basins")  # a job that would take seconds
+    qtbot.waitUntil(lambda: client.ticker.isActive(), timeout=5000)
+    win.close()
+    qtbot.wait(50)  # whatever was queued has run
+    assert not client.ticker.isActive() and not client.session.busy
