@@ -1,4 +1,12 @@
-"""Regenerate the README's screenshots: python docs/make_screenshots.py (no screen needed)."""
+"""Regenerate the README's screenshots.
+
+    python docs/make_screenshots.py             # the main window and a network (offscreen)
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
+
+`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png;
+`ensembles` only the basin map and the learning-rate sweep (basins.png, sweep.png).
+"""
 from __future__ import annotations
 
 import os
@@ -9,18 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-ru
 HERE = pathlib.Path(__file__).parent / "screenshots"
 
 
-def wait_until(condition, timeout=30.0):
+def main(which: str = "all") -> None:
     from PySide6.QtCore import QEventLoop, QTimer
-
-    loop_timer = QTimer()
-    loop = QEventLoop()
-    loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
-    loop_timer.start(20)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    loop.exec()
-
-
-def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from gradsim.gui import MainWindow
@@ -29,18 +27,26 @@ def main() -> None:
     window = MainWindow()
     window.resize(1600, 960)
     window.show()
-    if sys.argv[1:] == ["ensembles"]:  # only the ensemble views' screenshots
-        ensembles(window)
-        window.close()
-        return
+
+    def wait_until(condition, timeout=30.0):
+        loop_timer = QTimer()
+        loop = QEventLoop()
+        loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
+        loop_timer.start(20)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
 
     wait_until(lambda: window.ready)
+    HERE.mkdir(parents=True, exist_ok=True)
+    if which in ("presenter", "ensembles"):
+        (presenter_screenshot if which == "presenter" else ensembles_screenshots)(window, wait_until)
+        window.close()
+        return
     window.playButton.setChecked(True)
     wait_until(lambda: window.newest_step() >= 3000)
     window.playButton.setChecked(False)
     wait_until(lambda: False, timeout=0.3)
     window.redraw()
-    HERE.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(HERE / "main-window.png"))
     print(f"wrote {HERE / 'main-window.png'} at step {window.newest_step()}")
 
@@ -55,30 +61,36 @@ def main() -> None:
     window.redraw()
     window.grab().save(str(HERE / "network.png"))
     print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
-
-    from gradsim.lessons import load_lessons
-    lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
-    window.start_lesson(lesson)
-    window.set_presenter(True)
-    player = window.lesson_player
-    wait_until(lambda: window.ready)
-    player.next()  # step 1 asks first; this press runs it
-    wait_until(lambda: player.revealed)
-    player.next()  # step 2: Adam with and without bias correction
-    wait_until(lambda: window.ready and player.index == 1)
-    player.choices.button(1).setChecked(True)  # the class's prediction
-    player.next()  # the clicker runs the action; the answer follows at its end
-    wait_until(lambda: player.revealed)
-    wait_until(lambda: False, timeout=0.5)
-    window.redraw()
-    window.grab().save(str(HERE / "presenter.png"))
-    print(f"wrote {HERE / 'presenter.png'}")
     window.lesson_player.leave()
-    ensembles(window)
+    ensembles_screenshots(window, wait_until)
     window.close()
 
 
-def ensembles(window) -> None:
+def presenter_screenshot(window, wait_until) -> None:
+    """Lesson 9, step 2 in presenter mode, its question answered, on the screen the window is on."""
+    from gradsim.lessons import load_lessons
+    lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
+    window.start_lesson(lesson)
+    player = window.lesson_player
+    player.go_to(1)  # Adam with and without bias correction, with the update rule
+    wait_until(lambda: window.ready and player.waiting)
+    window.set_presenter(True)
+    screen = window.screen().geometry()
+    window.setGeometry(screen)  # what a window manager does for a full-screen window (Xvfb has none)
+    player.choices.button(1).setChecked(True)  # the class's prediction
+    window.transport.set_speed(0)
+    player.next()  # the clicker runs the action; the answer follows at its end
+    wait_until(lambda: player.revealed)
+    wait_until(lambda: False, timeout=0.8)
+    window.redraw()
+    wait_until(lambda: False, timeout=0.3)
+    path = HERE / f"presenter-{screen.width()}x{screen.height()}.png"
+    window.grab().save(str(path))
+    print(f"wrote {path}")
+    window.set_presenter(False)
+
+
+def ensembles_screenshots(window, wait_until) -> None:
     """A basin map beside the trajectory, and a learning-rate sweep with the theory's marks."""
     from gradsim.experiment import Experiment, RunConfig
 
@@ -113,4 +125,4 @@ def ensembles(window) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

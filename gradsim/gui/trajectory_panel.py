@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer, Qt, Signal
 
 from ..app import shading
 from ..app.decimate import Decimator
-from .plot_items import FADED_ALPHA, Key, Readout, pen, style_plot
+from .plot_items import FADED_ALPHA, Key, Readout, pen, plot_widget, style_plot
 from .theme import Style
 
 MARKERS = (("minimum", "o", "w", "minimum"), ("saddle", "x", "k", "saddle"), ("maximum", "t", "w", "maximum"))
@@ -29,7 +29,7 @@ class TrajectoryPanel(QObject):
 
     def __init__(self):
         super().__init__()
-        self.widget = pg.PlotWidget()
+        self.widget = plot_widget()
         self.widget.setObjectName("trajectoryPlot")
         self.widget.setAccessibleName("Trajectory on the loss surface")
         item = self.widget.getPlotItem()
@@ -115,7 +115,8 @@ class TrajectoryPanel(QObject):
         self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
         self.colorbar.setLevels((levels.low, levels.high))
         self.colorbar.axis.setTicks([levels.ticks()])
-        self.colorbar.axis.setLabel("f, log scale" if levels.log else "f", color=self.style.foreground)
+        self.colorbar.axis.setLabel("f, log scale" if levels.log else "f", color=self.style.foreground,
+                                    **{"font-size": f"{self.style.points(8):.1f}pt"})
         self.colorbar.setVisible(True)
 
     def set_network(self, info, view=None) -> None:
@@ -241,6 +242,7 @@ class TrajectoryPanel(QObject):
         axis.setPen(style.foreground)
         axis.setTextPen(style.foreground)
         axis.setStyle(tickFont=style.font(8))
+        axis.setWidth(round(45 * style.scale))  # pyqtgraph's 45 px: room for the ticks and label at any size
         for index, path in enumerate(self.paths):
             path.setPen(pen(self._colors[index], style.line_width + 0.5, faded=path.faded))
             self.heads[index].setSize(style.marker_size)
