@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.message_log], [96], Qt.Vertical)
         self.appearance = Appearance(self)
         self.appearance.changed.connect(self.plot_area.restyle)
+        self.appearance.changed.connect(self.ensemble_area.restyle)
+        self.appearance.changed.connect(self.theory_overlay.restyle)
         self.appearance.changed.connect(self.message_log.restyle)
         self.presenter = Presenter(self)
         self.handouts = HandoutExport(self)
