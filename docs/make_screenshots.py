@@ -4,7 +4,8 @@
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
 
-`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png.
+`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png;
+`ensembles` only the basin map and the learning-rate sweep (basins.png, sweep.png).
 """
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def main(which: str = "all") -> None:
 
     wait_until(lambda: window.ready)
     HERE.mkdir(parents=True, exist_ok=True)
-    if which == "presenter":
-        presenter_screenshot(window, wait_until)
+    if which in ("presenter", "ensembles"):
+        (presenter_screenshot if which == "presenter" else ensembles_screenshots)(window, wait_until)
         window.close()
         return
     window.playButton.setChecked(True)
@@ -61,6 +62,7 @@ def main(which: str = "all") -> None:
     window.grab().save(str(HERE / "network.png"))
     print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
     window.lesson_player.leave()
+    ensembles_screenshots(window, wait_until)
     window.close()
 
 
@@ -86,6 +88,40 @@ def presenter_screenshot(window, wait_until) -> None:
     window.grab().save(str(path))
     print(f"wrote {path}")
     window.set_presenter(False)
+
+
+def ensembles_screenshots(window, wait_until) -> None:
+    """A basin map beside the trajectory, and a learning-rate sweep with the theory's marks."""
+    from gradsim.experiment import Experiment, RunConfig
+
+    ensembles = window.controller.ensembles
+    himmelblau = Experiment(surface="himmelblau", start=(-0.5, 0.5),
+                            runs=[RunConfig("momentum", {"lr": 0.01, "momentum": 0.9}, "#d62728")]).validate()
+    window.load_experiment(himmelblau)
+    wait_until(lambda: window.ready)
+    window.model.set_speed(0)
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 400)
+    window.model.play(False)
+    ensembles.set_view("basins")
+    wait_until(lambda: ensembles.finished("basins"), timeout=120)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "basins.png"))
+    print(f"wrote {HERE / 'basins.png'}")
+
+    bowl = Experiment(surface="quadratic", surface_params={"a": 1.0, "b": 10.0, "angle": 30.0}, start=(2.0, 1.0),
+                      runs=[RunConfig("sgd", {"lr": 0.05}, "#1f77b4")]).validate()
+    window.load_experiment(bowl)
+    wait_until(lambda: window.ready)
+    ensembles.set_setting("sweep", "steps", 300)
+    ensembles.set_view("sweep")
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 150 and ensembles.finished("sweep"), timeout=120)
+    window.model.play(False)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "sweep.png"))
+    print(f"wrote {HERE / 'sweep.png'}")
+    ensembles.set_view("trajectory")
 
 
 if __name__ == "__main__":
