@@ -140,13 +140,19 @@ class Readout(QObject):
             self.hide()
             return
         self.item.setText(text)
-        # open towards the middle of the plot, so that every line stays inside it
-        right = scene_position.x() > area.center().x()
-        low = scene_position.y() > area.center().y()
-        self.item.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))
-        offset = 12.0
-        shifted = QPointF(scene_position.x() + (-offset if right else offset),
-                          scene_position.y() + (-offset if low else offset))
-        target = box.mapSceneToView(shifted)
-        self.item.setPos(target.x(), target.y())
+        self.item.setAnchor((0.0, 0.0))
         self.item.setVisible(True)
+        self.item.updateTransform(force=True)  # the text's size in pixels, for this view's scale
+        # beside the mouse, on whichever side keeps all of it inside the data area
+        size = self.item.mapRectToScene(self.item.boundingRect()).size()
+        offset = 12.0
+        x = scene_position.x() + offset
+        if x + size.width() > area.right():
+            x = scene_position.x() - offset - size.width()
+        y = scene_position.y() + offset
+        if y + size.height() > area.bottom():
+            y = scene_position.y() - offset - size.height()
+        x = min(max(x, area.left()), area.right() - size.width())
+        y = min(max(y, area.top()), area.bottom() - size.height())
+        target = box.mapSceneToView(QPointF(x, y))
+        self.item.setPos(target.x(), target.y())
