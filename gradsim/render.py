@@ -66,7 +66,7 @@ def basin_rgb(result) -> np.ndarray:
     rgb = np.empty(basin.shape + (3,))
     inside = basin >= 0
     needed = np.where(steps >= 0, steps / max(result.steps, 1), 1.0)
-    shade = 1.0 - 0.65 * np.clip(needed, 0.0, 1.0)  # full colour: converged at once; dark: needed every step
+    shade = 1.0 - 0.55 * np.clip(needed, 0.0, 1.0)  # full colour: converged at once; darker: needed every step
     rgb[inside] = colours[basin[inside]] * shade[inside, None]
     rgb[basin == -2] = NOT_CONVERGED
     rgb[basin == -1] = DIVERGED

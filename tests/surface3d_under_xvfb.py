@@ -20,7 +20,11 @@ def wait_until(condition, timeout=20.0) -> bool:
 
 
 def pixels(view) -> np.ndarray:
-    image = view.grabFramebuffer().convertToFormat(view.grabFramebuffer().Format.Format_RGB888)
+    """The last picture the render thread drew, after asking for a new one."""
+    frames = view.frames
+    view.draw()
+    assert wait_until(lambda: view.frames > frames), "no picture came back"
+    image = view.image.convertToFormat(view.image.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
     return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
         image.height(), image.width(), 3).copy()
@@ -47,8 +51,7 @@ def main() -> int:
     button.click()
     view = window.surface_views.view3d
     assert view is not None and view.isVisible() and view.objectName() == "surface3DView"
-    assert wait_until(lambda: view.frames > 0 and view.scene_box is not None)
-    view.draw()
+    assert wait_until(lambda: view.frames > 0 and view.scene_box is not None), view.error or "nothing drawn"
     before = pixels(view)
     background = np.all(before >= 250, axis=2).mean()
     colours = len(np.unique(before.reshape(-1, 3) // 16, axis=0))
@@ -56,16 +59,15 @@ def main() -> int:
     for _ in range(60):  # the balls roll on
         window.model.step_forward()
     assert wait_until(lambda: window.shown_step() == 80)
-    view.draw()
     after = pixels(view)
     changed = np.any(before != after, axis=2).mean()
     assert changed > 0.0005, f"the picture did not change when the balls moved ({changed:.4%} of pixels)"
     window.model.scrub(20)  # scrubbing back puts them where they were
-    view.draw()
     back = pixels(view)
     assert np.mean(np.any(back != before, axis=2)) < changed / 4
     print(f"rendered: {background:.0%} background, {colours} colours, {changed:.2%} changed after 60 steps")
     window.close()
+    assert not view.renderer.thread.isRunning(), "the render thread outlived the window"
     return 0
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gradsim
-from gradsim.core.basins import DIVERGED, NOT_CONVERGED, grid_starts
+from gradsim.core.basins import DIVERGED, NOT_CONVERGED, PENDING, basin_bands, grid_starts
 
 
 def test_every_pixel_equals_its_single_run_with_noise_seeded_per_start():
@@ -70,6 +70,22 @@ def test_the_progressive_form_yields_coarse_then_fine_and_reports_progress():
     assert seen[-1] == (10_000, 10_000) and len(seen) > 2  # the fine map reports chunk by chunk
     np.testing.assert_array_equal(maps[0].final, gradsim.basins(surface="himmelblau", optimizer="sgd", steps=50,
                                                                 hparams={"lr": 0.01}, resolution=(8, 8)).final)
+
+
+@pytest.mark.parametrize("surface, params, hparams", [
+    ("himmelblau", {}, {"lr": 0.01}),
+    ("custom", {"expr": "(x**2 - 1)**2 + y**2"}, {"lr": 0.05}),  # minima found again from the rows so far
+])
+def test_a_map_filled_band_by_band_ends_equal_to_the_whole_map(surface, params, hparams):
+    kwargs = dict(surface=surface, surface_params=params, optimizer="sgd", hparams=hparams, window=((-5, 5), (-4, 4)),
+                  resolution=(6, 7), steps=80, tol=1e-4, grad_noise=0.5, seed=3)
+    bands = list(basin_bands(rows_per_band=3, **kwargs))
+    assert [m.rows_done for m in bands] == [3, 6, 7] and [m.complete for m in bands] == [False, False, True]
+    assert np.all(bands[0].basin[3:] == PENDING) and np.all(bands[0].basin[:3] != PENDING)
+    assert sum(bands[0].shares().values()) == pytest.approx(1.0)  # shares of the rows computed so far
+    whole = gradsim.basins(**kwargs)
+    for name in ("final", "basin", "steps_to_tol", "loss_final", "diverged_at", "minima"):
+        np.testing.assert_array_equal(getattr(bands[-1], name), getattr(whole, name), err_msg=name)
 
 
 def test_raising_from_progress_abandons_the_map():

@@ -23,9 +23,9 @@ def quick_actions(window):
 def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     window.start_lesson(lesson("02_learning_rate"))
     player = window.lesson_player
-    assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 2"
-    assert "Which run will blow up?" in player.questionLabel.text()
-    assert [run.name for run in window.experiment.runs] == ["slow", "optimal", "oscillating", "diverging"]
+    assert player.isVisibleTo(window) and player.progressLabel.text() == "Step 1 of 3"
+    assert "Which run blows up?" in player.questionLabel.text()
+    assert [run.name for run in window.experiment.runs] == ["A", "B", "C", "D"]  # neutral until the answer
     assert window.focusWidget() is player.nextButton  # a clicker's keys reach the lesson, not an editor
     player.choices.button(3).setChecked(True)  # the class predicts η = 0.25 while the scene waits at step 0
     qtbot.waitUntil(lambda: window.ready)
@@ -34,17 +34,22 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     qtbot.waitUntil(lambda: player.revealed, timeout=30000)  # the action ran to its end, then the answer
     assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
     assert window.histories[3].status == "diverged"
+    assert window.experiment.runs[3].name == "η = 0.25: diverges"  # the alias gives way to the name
+    assert "optimal rate **for that direction**".replace("**", "") in player.text.toPlainText()
     qtbot.keyClick(window, Qt.Key_PageDown)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
-    assert [run.name for run in window.experiment.runs] == ["edge", "over"]
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 3")
+    assert [run.name for run in window.experiment.runs] == ["η = 0.199", "η = 0.201"]
     qtbot.waitUntil(lambda: window.newest_step() == 3000, timeout=60000)
-    assert not player.nextButton.isEnabled()  # the last step
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 3 of 3")
+    assert player.waiting and not player.nextButton.text().startswith("Next")  # the last step asks first
     qtbot.keyClick(window, Qt.Key_PageUp)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 2")
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 1 of 3")
     qtbot.keyClick(window, Qt.Key_Right)  # arrow keys work like the clicker: run, reveal, then advance
     qtbot.waitUntil(lambda: player.revealed, timeout=30000)
     qtbot.keyClick(window, Qt.Key_Right)
-    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 2")
+    qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 3")
     window.set_presenter(True)
     assert window.presenting and not window.findChild(object, "controlsDock").isVisible()
     visible = {name for name, actions in window.transport.control_actions.items() if actions and actions[-1].isVisible()}
@@ -53,10 +58,11 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     assert not window.presenting
     player.leaveButton.click()
     assert player.lesson is None and not window.presenting
-    assert [run.name for run in window.experiment.runs] == ["edge", "over"]  # the last scene stays loaded
+    assert [run.name for run in window.experiment.runs] == ["η = 0.199", "η = 0.201"]  # the last scene stays loaded
 
 
-@pytest.mark.parametrize("stem, number", [("10_saddle_points", 3), ("05_momentum", 2), ("04_batch_sizes", 2)])
+@pytest.mark.parametrize("stem, number", [("10_saddle_points", 3), ("05_momentum", 3), ("04_batch_sizes", 2),
+                                          ("15_learning_rate_decay", 3), ("12_cliffs_and_clipping", 1)])
 def test_the_app_shows_what_the_checker_checked(window, qtbot, stem, number):
     """Noise, run-until and mini-batches: the histories the window draws equal the checker's traces."""
     chosen = lesson(stem)
@@ -66,8 +72,13 @@ def test_the_app_shows_what_the_checker_checked(window, qtbot, stem, number):
     player.go_to(number - 1)
     if player.waiting:  # a question first: the class predicts, then the action runs
         player.next()
-    qtbot.waitUntil(lambda: window.ready and window.newest_step() > 0 and not window.model.in_flight
-                    and not window.model.playing, timeout=60000)
+    stopped = lambda: (window.ready and window.newest_step() > 0 and not window.model.in_flight
+                       and not window.model.playing)
+    qtbot.waitUntil(stopped, timeout=60000)
+    if player.paused:  # the action paused for the class: go on to its end
+        player.next()
+        qtbot.waitUntil(lambda: stopped() and player.revealed or stopped() and step.question is None
+                        and window.newest_step() == step.action["steps"], timeout=60000)
     traces = play_step(step)
     for index, run in enumerate(step.scene.runs):
         history, trace = window.histories[index], traces[run.name]
@@ -155,3 +166,28 @@ def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it
     assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
     traces = play_step(player.current_step())  # the paused action is the same run as the checker's
     np.testing.assert_array_equal(window.histories[0].get("params"), traces["overshooting"].params)
+
+
+def test_a_scene_draws_another_runs_boundary_as_a_line_and_chooses_the_loss_scale(window, qtbot):
+    """Lesson 19, step 3: backprop's regions filled, the perceptron's line over them, where its weights put it."""
+    chosen = lesson("19_spoiler")
+    window.start_lesson(chosen)
+    player = window.lesson_player
+    player.go_to(2)
+    step = player.current_step()
+    player.next()  # the class has predicted: run
+    qtbot.waitUntil(lambda: player.revealed and not window.model.playing, timeout=60000)
+    assert window.model.selected == 0  # backprop's map is the filled one
+    overlays = window.lesson_overlays
+    qtbot.waitUntil(lambda: len(overlays.line_points(1)) > 10 and window.model.lines[1].step == 5000, timeout=20000)
+    w1, w2, b = play_step(step)["perceptron"].params[-1]
+    points = overlays.line_points(1)
+    xmin, xmax, ymin, ymax = window.model.lines[1].view
+    inside = (points[:, 0] > xmin + 1e-9) & (points[:, 0] < xmax - 1e-9) & (points[:, 1] > ymin + 1e-9) & (points[:, 1] < ymax - 1e-9)
+    distance = np.abs(points[inside] @ np.array([w1, w2]) + b) / np.hypot(w1, w2)
+    assert inside.sum() > 10 and distance.max() < (ymax - ymin) / 99  # within one grid cell of w·x + b = 0
+    assert window.plot_area.loss_panel.mode == "auto"
+    window.start_lesson(lesson("01_gradient_descent"))
+    window.lesson_player.go_to(2)
+    assert window.plot_area.loss_panel.mode == "symlog"  # the saddle's loss falls below zero
+    assert not overlays.items  # a new scene: no lines left over

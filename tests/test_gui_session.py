@@ -102,7 +102,7 @@ def test_engine_work_comes_from_the_session_not_the_gui_thread(window, qtbot, mo
     qtbot.waitUntil(lambda: window.model.slice is not None, timeout=20000)
     momentum = next(item for item in load_lessons() if item.path.stem == "05_momentum")
     window.start_lesson(momentum)
-    window.lesson_player.go_to(1)  # step 2 stops where its condition holds (run_until)
+    window.lesson_player.go_to(2)  # step 3 stops where its condition holds (run_until)
     qtbot.waitUntil(lambda: window.model.status == "finished", timeout=60000)
     assert window.newest_step() < 5000
 

@@ -119,3 +119,53 @@ def test_the_3d_view_renders_under_a_real_display():
         pytest.skip(f"no OpenGL under Xvfb here: {done.stdout.strip()}")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "rendered" in done.stdout
+
+
+SCENE_3D = """
+title = "Arrows"
+goal = "See the step as geometry."
+references = ["Sutskever, Martens, Dahl & Hinton (2013)"]
+[[steps]]
+text = "Nesterov's step and its look-ahead point."
+action = {kind = "run", steps = 5}
+[steps.scene]
+problem = "quadratic"
+runs = [{name = "nag", optimizer = "nesterov", hparams = {lr = 0.05}}]
+surface_view = {mode = "3d", arrows = ["gradient", "lookahead"]}
+[[steps]]
+text = "Back to the plain view."
+scene = {problem = "quadratic", runs = [{name = "gd", optimizer = "sgd", hparams = {lr = 0.05}}]}
+"""
+
+
+def test_a_lesson_scene_asks_for_the_3d_view_and_arrows(window, qtbot, tmp_path):
+    from gradsim.lessons import load_lesson
+    path = tmp_path / "arrows.toml"
+    path.write_text(SCENE_3D)
+    lesson = load_lesson(path)
+    assert lesson.steps[0].scene.surface_view == {"mode": "3d", "arrows": ["gradient", "lookahead"]}
+    window.start_lesson(lesson)
+    qtbot.waitUntil(lambda: window.ready and window.experiment.runs[0].optimizer == "nesterov")
+    checks = {name: named(window, name, QCheckBox).isChecked() for name in
+              ("gradientArrowCheck", "velocityArrowCheck", "lookaheadCheck", "rateBoxCheck")}
+    assert checks == {"gradientArrowCheck": True, "velocityArrowCheck": False, "lookaheadCheck": True,
+                      "rateBoxCheck": False}
+    # offscreen there is no OpenGL: the scene's 3-D view falls back to the 2-D one, which still works
+    assert not named(window, "view3DButton", QPushButton).isChecked()
+    qtbot.waitUntil(lambda: window.newest_step() >= 5, timeout=20000)
+    window.surface_views.overlay.draw()
+    assert window.surface_views.overlay.lookahead.isVisible()
+    window.lesson_player.next()
+    qtbot.waitUntil(lambda: window.ready and window.experiment.runs[0].optimizer == "sgd")
+    assert not any(named(window, name, QCheckBox).isChecked() for name in checks)
+
+
+@pytest.mark.parametrize("field, problem", [("{mode = '4d'}", "mode"), ("{arrows = ['wind']}", "arrows"),
+                                            ("{colour = 1}", "must be")])
+def test_a_bad_surface_view_is_refused_with_its_field(tmp_path, field, problem):
+    from gradsim.lessons import load_lesson
+    from gradsim.lessons.schema import LessonError
+    path = tmp_path / "bad.toml"
+    path.write_text(SCENE_3D.replace('{mode = "3d", arrows = ["gradient", "lookahead"]}', field))
+    with pytest.raises(LessonError, match=f"bad.toml: steps\\[1\\].scene.surface_view.*{problem}"):
+        load_lesson(path)

@@ -83,7 +83,7 @@ HEAD = 'title = "t"\ngoal = "g"\nreferences = ["r"]\n[[steps]]\ntext = "x"\n'
     (HEAD + 'scene = { problem = "quadratic", theory = ["guess"], runs = [{ name = "a", optimizer = "sgd" }] }',
      r"steps\[1\]\.scene\.theory: must list some of gd_envelope"),
     (HEAD + 'scene = { problem = "saddle", loss_scale = "cubic", runs = [{ name = "a", optimizer = "sgd" }] }',
-     r"steps\[1\]\.scene\.loss_scale: must be one of log, linear, symlog"),
+     r"steps\[1\]\.scene\.loss_scale: must be one of log, gap, symlog, linear"),
     (HEAD + 'scene = { dataset = "spoiler", boundary_lines = ["b"], runs = [{ name = "a", optimizer = "sgd" }] }',
      r"steps\[1\]\.scene\.boundary_lines: must list runs of the scene"),
     (HEAD + 'scene = { problem = "saddle", runs = [{ name = "a", optimizer = "sgd", schedule = { name = "cosin" } }] }',
@@ -130,3 +130,74 @@ def test_run_until_stops_every_run_where_the_condition_first_holds(tmp_path):
     from gradsim.lessons.scenes import action_until
     assert steps_until(scene_experiment(step), 1000, action_until(step)) == len(fast) - 1
 
+
+
+def _notes_momentum(grad, start, eta, beta, steps, nesterov):
+    """The course notes' forms, written out: v ← βv − η∇L(w) (or ∇L(w + βv), Nesterov), w ← w + v."""
+    import numpy as np
+    w, v, points = np.array(start, dtype=float), np.zeros(2), []
+    for _ in range(steps):
+        v = beta * v - eta * grad(w + beta * v if nesterov else w)
+        w = w + v
+        points.append(w + beta * v if nesterov else w)  # PyTorch's θ is the look-ahead point for Nesterov
+    return np.array(points)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov"])
+def test_the_notes_form_of_momentum_gives_pytorchs_points(optimizer):
+    # Lessons 5 and 6: v_notes = −η v_torch; for Nesterov, PyTorch's θ is the notes' w + βΔw.
+    import numpy as np
+    from gradsim import simulate
+    A = np.diag([1.0, 50.0])
+    trace = simulate(surface="quadratic", surface_params={"a": 1.0, "b": 50.0}, optimizer=optimizer,
+                     hparams={"lr": 0.01, "momentum": 0.9}, start=(2.0, 1.0), steps=200)
+    notes = _notes_momentum(lambda w: A @ w, (2.0, 1.0), 0.01, 0.9, 200, optimizer == "nesterov")
+    np.testing.assert_allclose(trace.params[1:], notes, rtol=1e-9, atol=1e-12)
+
+
+def test_the_optimal_heavy_ball_is_critically_damped_at_both_ends():
+    # Lesson 5, step 4: a double root at λmin and λmax, hence the k·ρᵏ error and a measured rate above ρ.
+    import math
+    from gradsim.core import theory
+    lr, beta, rate = theory.optimal_heavy_ball([1.0, 50.0])
+    for lam in (1.0, 50.0):
+        assert theory.critical_momentum(lr, lam) == pytest.approx(beta, rel=1e-12)
+    assert rate == pytest.approx((math.sqrt(50) - 1) / (math.sqrt(50) + 1))
+
+
+QUESTION_STEPS = [pytest.param(step, id=f"{lesson.path.stem}-{number}")
+                  for lesson in load_lessons() for number, step in enumerate(lesson.steps, start=1)
+                  if step.question is not None]
+
+
+@pytest.mark.parametrize("step", QUESTION_STEPS)
+def test_no_question_gives_its_answer_away(step):
+    """Before the answer the class reads the setup, the prompt and the runs' shown names (aliases):
+    none of them may contain the answer's key words; the reason goes in the explanation."""
+    from gradsim.lessons.questions import giveaways
+    assert not giveaways(step), giveaways(step)
+    assert step.explanation, "a question step explains its answer"
+
+
+def test_lesson_20s_floor_is_the_least_squares_line():
+    # Lesson 20 says 0.188 is the best a linear model can do on the sine data its networks fit.
+    import numpy as np
+    from gradsim import simulate
+    trace = simulate(dataset="sine", model={"hidden": [4], "activation": "linear", "loss": "mse"},
+                     optimizer="sgd", hparams={"lr": 0.01}, steps=1, seed=0)
+    X, y = trace.data
+    design = np.column_stack([X, np.ones(len(X))])
+    fit = np.linalg.lstsq(design, y[:, 0], rcond=None)[0]
+    assert np.mean((design @ fit - y[:, 0]) ** 2) == pytest.approx(0.18814125, abs=1e-8)
+
+
+def test_the_giveaway_check_finds_what_todays_files_gave_away(tmp_path):
+    # Lesson 2 before this check: the run named "diverging" under "Which run will blow up?".
+    path = tmp_path / "old.toml"
+    path.write_text(HEAD + 'scene = { problem = "quadratic", runs = [{ name = "slow", optimizer = "sgd" }, '
+                           '{ name = "diverging", optimizer = "sgd", hparams = { lr = 0.25 } }] }\n'
+                           'action = { kind = "run", steps = 5 }\n'
+                           'question = { prompt = "Which run will blow up?", choices = ["η = 0.01", "η = 0.25"], '
+                           'answer = 1, key_words = ["diverg"] }')
+    from gradsim.lessons.questions import giveaways
+    assert giveaways(load_lesson(path).steps[0]) == ["'diverg' in the run names"]

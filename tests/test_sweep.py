@@ -6,6 +6,7 @@ import pytest
 
 import gradsim
 from gradsim.core import theory
+from gradsim.core.sweeps import sweep_bands
 
 BOWL = {"a": 1.0, "b": 10.0, "angle": 30.0}
 
@@ -26,6 +27,18 @@ def test_every_setting_equals_its_single_run():
             hit = np.nonzero(alone.loss <= 1e-4)[0]
             assert result.steps_to_tol[i, j] == (hit[0] if len(hit) else -1)
     assert result.diverged.any() and (~result.diverged).any()
+
+
+def test_a_sweep_filled_band_by_band_ends_equal_to_the_whole_sweep():
+    kwargs = dict(surface="rosenbrock", optimizer="adam", vary={"lr": np.geomspace(1e-3, 1.0, 5),
+                                                                "beta1": [0.0, 0.5, 0.9]},
+                  start=(-1.2, 1.0), steps=60, tol=1e-3)
+    bands = list(sweep_bands(rows_per_band=2, **kwargs))
+    assert [s.rows_done for s in bands] == [2, 4, 5] and bands[-1].complete and not bands[0].complete
+    assert np.all(np.isnan(bands[0].final_loss[2:])) and np.all(bands[0].steps_to_tol[2:] == -1)
+    whole = gradsim.sweep(**kwargs)
+    for name in ("final_loss", "steps_to_tol", "diverged", "diverged_at", "final"):
+        np.testing.assert_array_equal(getattr(bands[-1], name), getattr(whole, name), err_msg=name)
 
 
 def test_the_divergence_threshold_on_a_quadratic_lands_on_2_over_lambda_max():

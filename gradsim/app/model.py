@@ -55,6 +55,7 @@ class AppModel:
     sliced = Signal()                  # a loss slice arrived
     field_ready = Signal()             # a surface field (contours) arrived
     boundary_ready = Signal()          # a network's output over the plane arrived
+    lines_ready = Signal()             # another run's output arrived, to draw its boundary as a line
     stopped = Signal()                 # every run finished what it was asked to do
 
     def __init__(self, experiment: Experiment | None = None, send: Callable[[Any], None] | None = None):
@@ -78,6 +79,8 @@ class AppModel:
         self.slice: p.Slice | None = None
         self.field: p.Field | None = None
         self.boundary: p.Boundary | None = None
+        self.lines: dict[int, p.Boundary] = {}  # run → its output, for a lesson's boundary lines
+        self._lines_asked: set[tuple[int, int]] = set()
         self._play_when_ready = False
         self._last_good: Experiment | None = None  # to fall back to if the session refuses a new one
         self._pending_inspection: tuple | None = None
@@ -355,6 +358,7 @@ class AppModel:
         self.histories = [RunHistory() for _ in self.experiment.runs]
         self.display_step = None
         self.info = self.inspection = self.slice = self.field = self.boundary = None
+        self.lines, self._lines_asked = {}, set()
         self._pending_inspection = None
         self.in_flight = False
         self._set_playing(False)
@@ -475,7 +479,23 @@ class AppModel:
         self.field = reply
         self.field_ready.emit()
 
+    def request_line(self, run: int, step: int, view, nx: int, ny: int) -> None:
+        """Ask for run `run`'s output over the plane at `step`, to draw its decision boundary as a
+        line beside the selected run's (answered by `lines_ready`; one request per run and step)."""
+        row = self.row(run, step)
+        if row is None or (run, int(row["step"])) in self._lines_asked:
+            return
+        self._lines_asked.add((run, int(row["step"])))
+        self.send(p.BoundaryRequest(self.generation, run, int(row["step"]), np.array(row["params"]),
+                                    tuple(float(v) for v in view), nx, ny))
+
     def _on_boundary(self, reply: p.Boundary) -> None:
+        if (reply.run, reply.step) in self._lines_asked:  # a line asked for, not the selected run's map
+            self._lines_asked.discard((reply.run, reply.step))
+            self.lines[reply.run] = reply
+            self.lines_ready.emit()
+            if reply.run != self.selected:
+                return
         self.boundary = reply
         self.boundary_ready.emit()
 

@@ -104,12 +104,90 @@ class BoundaryRequest:
     ny: int
 
 
+# --- ensembles: many starts or many settings at once (answered a piece at a time, see app.ensemble_jobs) ---
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """What every start or setting of an ensemble shares: the surface and the selected run's settings."""
+    surface: str
+    surface_params: dict
+    optimizer: str
+    hparams: dict
+    schedule: dict | None = None
+    clip: dict | None = None
+    grad_noise: float = 0.0
+    seed: int | None = 0
+
+
+@dataclass(frozen=True)
+class BasinRequest:
+    """A basin map over `window` ((x0, x1), (y0, y1)) at `resolution` (nx, ny), after a `coarse` one.
+    Answered by BasinResult replies (the coarse map, then the fine one band by band); `job` names
+    them. A newer BasinRequest replaces this one."""
+    generation: int
+    job: int
+    spec: EnsembleSpec
+    window: tuple
+    resolution: tuple[int, int]
+    steps: int
+    tol: float
+    coarse: tuple[int, int] | None = (32, 32)
+    kind = "basins"
+
+
+@dataclass(frozen=True)
+class SwarmRequest:
+    """`n` starts sampled "uniform" or "grid" over `window`, or "gaussian" around `center` with
+    standard deviation `spread`, stepped `steps` times together (answered by one SwarmResult)."""
+    generation: int
+    job: int
+    spec: EnsembleSpec
+    n: int
+    sampling: str
+    window: tuple
+    center: tuple[float, float]
+    spread: float
+    steps: int
+    kind = "swarm"
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Every setting of `vary` ({name: values}, one name: a sweep; two: a phase diagram) from
+    `start`, answered by SweepResult replies, a band of the first name's values at a time."""
+    generation: int
+    job: int
+    spec: EnsembleSpec
+    vary: dict
+    start: tuple[float, float]
+    steps: int
+    tol: float
+
+    @property
+    def kind(self) -> str:
+        return "sweep" if len(self.vary) == 1 else "phase"
+
+
+@dataclass(frozen=True)
+class CancelJob:
+    generation: int
+    job: int
+
+
 @dataclass(frozen=True)
 class Shutdown:
     generation: int = 0
 
 
 # --- replies: session → app ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuadraticTheory:
+    """A quadratic surface's minimum, its Hessian's eigenvalues (ascending) and unit eigenvectors."""
+    minimum: tuple[float, float]
+    eigenvalues: tuple[float, ...]
+    eigenvectors: tuple[tuple[float, float], ...]  # one per eigenvalue
+    f_star: float
+
+
 @dataclass(frozen=True)
 class ProblemInfo:
     """What the views need to know of the problem, so that the window never builds one itself."""
@@ -129,6 +207,7 @@ class ProblemInfo:
     layers: int = 0
     binary: tuple = ()                         # per run: one output read as P(class 1)
     has_test: bool = False
+    quadratic: QuadraticTheory | None = None   # a quadratic surface's Hessian, for the theory overlays
 
 
 @dataclass(frozen=True)
@@ -247,7 +326,41 @@ class Failed:
     text: str
 
 
+@dataclass(frozen=True)
+class BasinResult:
+    """The map so far (`map.rows_done` of its rows computed; a coarse map comes complete)."""
+    generation: int
+    job: int
+    map: object  # core.basins.BasinMap
+
+
+@dataclass(frozen=True)
+class SwarmResult:
+    generation: int
+    job: int
+    starts: np.ndarray       # (N, 2)
+    frame_steps: np.ndarray  # (F,): the step of each frame
+    frames: np.ndarray       # (F, N, 2) float32: every run's point at those steps (NaN once diverged)
+    stats: object            # core.swarm.SwarmStats: every step's median, 10–90% band, shares diverged and moving
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    generation: int
+    job: int
+    sweep: object  # core.sweeps.Sweep, `sweep.rows_done` of the first name's values computed
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    """An ensemble request could not be carried out (bad settings, too much work); `text` says why."""
+    generation: int
+    job: int
+    text: str
+
+
 Command = (Configure | Play | Speed | StepOnce | SetHparams | Rewind | Inspect | SliceRequest | FieldRequest
-           | BoundaryRequest | Shutdown)
+           | BoundaryRequest | BasinRequest | SwarmRequest | SweepRequest | CancelJob | Shutdown)
 Reply = (Configured | Chunk | Diverged | Accepted | Rejected | Stopped | Paused | Rewound | Inspection | Slice | Field | Boundary
-         | Heartbeat | Failed)
+         | Heartbeat | Failed | BasinResult | SwarmResult | SweepResult | JobFailed)
+ENSEMBLE_REPLIES = (BasinResult, SwarmResult, SweepResult, JobFailed)

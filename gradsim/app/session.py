@@ -18,10 +18,13 @@ from ..core.equations import parameter_names
 from ..core.mlp import BINARY_LOSSES
 from ..experiment import Experiment
 from . import protocol as p
+from .ensemble_jobs import Jobs
+from .quadratic_theory import quadratic_info
 from .runs import Until, apply_changes, build_steppers
 
 TICK_SECONDS = 1 / 60       # at most this many chunks a second reach the window
 SLICE_SECONDS = 0.012       # stepping per tick: every tick ends within about this time
+JOB_SECONDS = 0.03          # ensemble work per tick (at least one piece of it)
 HEARTBEAT_SECONDS = 0.5     # while playing, a sign of life at least this often
 SNAPSHOTS_PER_RUN = 256     # rewinding replays at most max_steps / SNAPSHOTS_PER_RUN steps
 REPLAY_CHUNK = 20_000       # rows per message when a resumed experiment sends its history
@@ -44,6 +47,12 @@ class Session:
         self._snapshots: list[list] = []   # per run: Snapshot at increasing steps
         self._pinned: set[int] = set()     # steps whose snapshots are never thinned (live changes)
         self._interval = 64
+        self.jobs = Jobs()                 # basin maps, swarms, sweeps: advanced a piece per tick
+
+    @property
+    def busy(self) -> bool:
+        """Playing, or ensemble work in progress: `tick` has something to do."""
+        return self.playing or bool(self.jobs)
 
     # --- commands ----------------------------------------------------------------------------------
     def handle(self, command) -> list:
@@ -166,11 +175,26 @@ class Session:
             curve = problem.mlp.predict(params, np.column_stack([xs, np.zeros_like(xs)]))[:, 0]
         return [p.Boundary(command.generation, command.run, command.step, tuple(command.view), values, curve)]
 
+    def _basinrequest(self, command: p.BasinRequest) -> list:
+        return self.jobs.start(command)
+
+    def _swarmrequest(self, command: p.SwarmRequest) -> list:
+        return self.jobs.start(command)
+
+    def _sweeprequest(self, command: p.SweepRequest) -> list:
+        return self.jobs.start(command)
+
+    def _canceljob(self, command: p.CancelJob) -> list:
+        return self.jobs.cancel(command.job)
+
     # --- stepping ----------------------------------------------------------------------------------
     def tick(self) -> list:
-        """One slice of stepping, if playing; never much longer than SLICE_SECONDS."""
-        if not self.playing:
-            return []
+        """One slice of stepping, if playing (never much longer than SLICE_SECONDS), then a piece
+        of ensemble work, if any."""
+        replies = self._step_slice() if self.playing else []
+        return replies + self.jobs.work(JOB_SECONDS) if self.jobs else replies
+
+    def _step_slice(self) -> list:
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
         if self.speed > 0:
@@ -312,7 +336,8 @@ def describe(experiment: Experiment, steppers) -> p.ProblemInfo:
         return p.ProblemInfo("surface", problem.spec.title, tuple(problem.view),
                              start=tuple(float(v) for v in experiment.resolved_start()), stationary=stationary,
                              minimum=min(minima) if minima else None,
-                             parameter_names=tuple(tuple(parameter_names()) for _ in steppers))
+                             parameter_names=tuple(tuple(parameter_names()) for _ in steppers),
+                             quadratic=quadratic_info(problem))
     data = problem.data
     X, y = data.X, data.y
     shown = np.linspace(0, len(X) - 1, MAX_POINTS_DRAWN).astype(int) if len(X) > MAX_POINTS_DRAWN else slice(None)
@@ -335,7 +360,7 @@ def serve(connection) -> None:
     next_tick = time.perf_counter()
     last_sent = time.perf_counter()
     while True:
-        wait = max(0.0, next_tick - time.perf_counter()) if session.playing else None
+        wait = max(0.0, next_tick - time.perf_counter()) if session.busy else None
         replies = []
         try:
             if connection.poll(wait):
@@ -343,7 +368,7 @@ def serve(connection) -> None:
                 if isinstance(command, p.Shutdown):
                     break
                 replies = session.handle(command)
-            if session.playing and time.perf_counter() >= next_tick:
+            if session.busy and time.perf_counter() >= next_tick:
                 next_tick = time.perf_counter() + TICK_SECONDS
                 replies += session.tick()
         except (EOFError, OSError):  # the window has gone

@@ -8,12 +8,12 @@ surface without known minima: the first step at which ‖∇f‖ ≤ tol, and th
 points where converged runs gathered). Starts that do not end in a minimum count against
 the lowest known minimum f*, as `sweep` does.
 
-For the app: `basins(..., resolution=(32, 32))` takes milliseconds and `basins(...,
-resolution=(nx, ny))` at screen size a fraction of a second to a few seconds (Adam on
-Rosenbrock, 256 × 256, 500 steps: under a second here). Call the first, show it, then call the
-second in the worker; or iterate `iter_basins(..., resolutions=[(32, 32), (256, 256)])`, which
-yields one map per resolution. Both take `progress(done, total)`, called after each chunk of
-starts; raise from it to abandon a map that a new window or setting has made stale.
+For the app: a coarse map (`basins(..., resolution=(32, 32))`) takes a few hundredths of a
+second; then `basin_bands(..., resolution=(nx, ny), rows_per_band=r)` fills the fine map in
+bands of r rows, yielding the map after each band, so that a worker can show it filling in and
+drop it between bands when a new window or setting has made it stale. `iter_basins(...,
+resolutions=[(32, 32), (256, 256)])` yields one finished map per resolution. All take
+`progress(done, total)`, called after each chunk of starts; raise from it to abandon a map.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from .surfaces import Surface, get_surface
 
 NOT_CONVERGED = -2
 DIVERGED = -1
+PENDING = -3  # only in a map still being computed (see basin_bands)
 
 
 @dataclass
@@ -49,14 +50,24 @@ class BasinMap:
     radius: float
     steps: int
     config: dict = field(default_factory=dict)
+    rows_done: int | None = None  # rows computed so far (from row 0): all of them once finished
+
+    def __post_init__(self):
+        if self.rows_done is None:
+            self.rows_done = self.basin.shape[0]
+
+    @property
+    def complete(self) -> bool:
+        return self.rows_done >= self.basin.shape[0]
 
     @property
     def resolution(self) -> tuple[int, int]:
         return self.basin.shape[1], self.basin.shape[0]
 
     def shares(self) -> dict[str, float]:
-        """The share of starts in each minimum (by index), diverged and not converged."""
-        total = self.basin.size
+        """The share of starts in each minimum (by index), diverged and not converged (of the
+        starts computed so far, in a map still being computed)."""
+        total = max(1, int(np.count_nonzero(self.basin != PENDING)))
         out = {str(i): float(np.count_nonzero(self.basin == i)) / total for i in range(len(self.minima))}
         out["diverged"] = float(np.count_nonzero(self.basin == DIVERGED)) / total
         out["not converged"] = float(np.count_nonzero(self.basin == NOT_CONVERGED)) / total
@@ -116,52 +127,87 @@ def basins(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | None
     Noise: start i (row-major, row 0 lowest y) is seeded `seed + i`, so each pixel equals
     `simulate(..., start=that pixel's start, seed=seed + i)`. Bad input raises ValueError.
     """
+    *_, last = basin_bands(surface, surface_params, optimizer, hparams, window, resolution, steps, tol, schedule,
+                           clip, grad_noise, seed, radius, max_param_norm, progress, rows_per_band=None)
+    return last
+
+
+def basin_bands(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | None = None,
+                optimizer: str = "adam", hparams: Mapping[str, Any] | None = None, window=None,
+                resolution=(64, 64), steps: int = 500, tol: float = 1e-6, schedule=None, clip=None,
+                grad_noise: float = 0.0, seed: int | None = None, radius: float | None = None,
+                max_param_norm: float = 1e6, progress: Callable[[int, int], None] | None = None, *,
+                rows_per_band: int | None = None) -> Iterator[BasinMap]:
+    """`basins` computed a band of rows at a time (from the lowest y), yielding the map after each.
+
+    A yielded map's first `rows_done` rows hold their results; the rest read PENDING in `basin`
+    (NaN and −1 elsewhere). `rows_per_band` None: all rows at once, else that many (at least 1).
+    The finished map equals `basins` with the same arguments, pixel by pixel: every start is its
+    own run, whichever band steps it. On a surface without known minima the gathering points are
+    found again from every converged start so far, so earlier rows may change basin index.
+    """
     problem = get_surface(surface, surface_params)
     window = check_window(window, problem)
-    resolution = check_resolution(resolution)
+    nx, ny = resolution = check_resolution(resolution)
     (x0, x1), (y0, y1) = window
     if radius is None:
         radius = 0.02 * float(np.hypot(x1 - x0, y1 - y0))
     elif not (np.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a positive number, got {radius!r}")
+    if rows_per_band is not None and (isinstance(rows_per_band, bool) or not isinstance(rows_per_band, int)
+                                      or rows_per_band < 1):
+        raise ValueError(f"rows_per_band must be a whole number ≥ 1, got {rows_per_band!r}")
     seed = check_seed(seed)
     starts = grid_starts(window, resolution)
     flat = starts.reshape(-1, 2)
     n = len(flat)
-    minima, minima_loss = known_minima(problem)
-    target = float(minima_loss[0]) if len(minima) else None
+    known, known_loss = known_minima(problem)
+    target = float(known_loss[0]) if len(known) else None
     common = dict(schedule=schedule, clip=clip, grad_noise=grad_noise, max_param_norm=max_param_norm,
                   invalid_starts="diverge")
     seeds = run_seeds(seed, n)
-    result = run_ensemble(problem, optimizer, hparams, flat, steps, tol=tol, target=target, noise_seeds=seeds,
-                          progress=progress, **common)
-    final, diverged_at = result.final, result.diverged_at
-    steps_to_tol = result.steps_to_tol
-    if not len(minima):
-        converged = (diverged_at < 0) & (np.einsum("ij,ij->i", result.grad_final, result.grad_final) <= tol * tol)
-        minima, minima_loss = _gathering_points(problem, final[converged], result.loss_final[converged], radius)
-    basin = assign_basins(final, diverged_at, minima, radius)
-    if target is not None:
-        # A start that ends in a higher minimum counts its steps against that minimum's loss:
-        # the same runs again (same noise seeds), only those, with their own target.
-        # (Minima whose loss differs from f* by far less than tol, such as Himmelblau's four, are one level.)
-        higher = (basin >= 0) & (minima_loss[np.maximum(basin, 0)] - target > 1e-3 * tol)
-        if higher.any():
-            index = np.nonzero(higher)[0]
-            again = run_ensemble(problem, optimizer, hparams, flat[index], steps, tol=tol,
-                                 target=minima_loss[basin[index]], noise_seeds=[seeds[i] for i in index], **common)
-            steps_to_tol = steps_to_tol.copy()
-            steps_to_tol[index] = again.steps_to_tol
-    shape = starts.shape[:2]
     config = {"surface": problem.name, "surface_params": dict(problem.params), "optimizer": optimizer,
               "hparams": dict(hparams or {}), "window": window, "resolution": resolution, "steps": steps,
               "tol": tol, "schedule": schedule, "clip": clip, "grad_noise": grad_noise, "seed": seed,
               "radius": radius, "max_param_norm": max_param_norm}
-    return BasinMap(starts=starts, final=final.reshape(*shape, 2), basin=basin.reshape(shape), minima=minima,
-                    minima_loss=minima_loss, steps_to_tol=steps_to_tol.reshape(shape),
-                    loss_final=result.loss_final.reshape(shape), diverged_at=diverged_at.reshape(shape),
-                    window=window, criterion="‖∇f‖ ≤ tol" if target is None else "loss − f(m) ≤ tol",
-                    tol=float(tol), radius=float(radius), steps=steps, config=config)
+    final, grad_final = np.full((n, 2), np.nan), np.full((n, 2), np.nan)
+    loss_final = np.full(n, np.nan)
+    diverged_at, steps_to_tol, basin = np.full(n, -1), np.full(n, -1), np.full(n, PENDING)
+    minima, minima_loss = known, known_loss
+    rows_per_band = ny if rows_per_band is None else rows_per_band
+    for first_row in range(0, ny, rows_per_band):
+        band = slice(first_row * nx, min(ny, first_row + rows_per_band) * nx)
+        report = None if progress is None else (lambda done, total, at=band.start: progress(at + done, n))
+        result = run_ensemble(problem, optimizer, hparams, flat[band], steps, tol=tol, target=target,
+                              noise_seeds=seeds[band], progress=report, **common)
+        final[band], grad_final[band], loss_final[band] = result.final, result.grad_final, result.loss_final
+        diverged_at[band], steps_to_tol[band] = result.diverged_at, result.steps_to_tol
+        if target is None:  # the minima are where converged runs gathered: look again over all rows so far
+            done = slice(0, band.stop)
+            converged = (diverged_at[done] < 0) & (np.einsum("ij,ij->i", grad_final[done], grad_final[done])
+                                                  <= tol * tol)
+            minima, minima_loss = _gathering_points(problem, final[done][converged], loss_final[done][converged],
+                                                    radius)
+            basin[done] = assign_basins(final[done], diverged_at[done], minima, radius)
+        else:
+            basin[band] = assign_basins(final[band], diverged_at[band], minima, radius)
+            # A start that ends in a higher minimum counts its steps against that minimum's loss:
+            # the same runs again (same noise seeds), only those, with their own target.
+            # (Minima whose loss differs from f* by far less than tol, such as Himmelblau's four, are one level.)
+            higher = (basin[band] >= 0) & (minima_loss[np.maximum(basin[band], 0)] - target > 1e-3 * tol)
+            if higher.any():
+                index = band.start + np.nonzero(higher)[0]
+                again = run_ensemble(problem, optimizer, hparams, flat[index], steps, tol=tol,
+                                     target=minima_loss[basin[index]], noise_seeds=[seeds[i] for i in index],
+                                     **common)
+                steps_to_tol[index] = again.steps_to_tol
+        shape = starts.shape[:2]
+        yield BasinMap(starts=starts, final=final.reshape(*shape, 2).copy(), basin=basin.reshape(shape).copy(),
+                       minima=minima, minima_loss=minima_loss, steps_to_tol=steps_to_tol.reshape(shape).copy(),
+                       loss_final=loss_final.reshape(shape).copy(), diverged_at=diverged_at.reshape(shape).copy(),
+                       window=window, criterion="‖∇f‖ ≤ tol" if target is None else "loss − f(m) ≤ tol",
+                       tol=float(tol), radius=float(radius), steps=steps, config=config,
+                       rows_done=band.stop // nx)
 
 
 def iter_basins(*, resolutions=((32, 32), (256, 256)), **kwargs) -> Iterator[BasinMap]:

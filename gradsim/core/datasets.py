@@ -111,6 +111,19 @@ def spoiler(rng, n, noise, t=10.0, spoiler=1):
     return np.vstack([X, [[0.0, -t]]]), np.append(labels[which], 1)
 
 
+def rare_feature(rng, n, noise, frequency=0.05):
+    """A frequent and a rare feature, like a common and a rare word in a bag of words: x₁ is in
+    every point (|x₁| between 0.1 and 1), x₂ = ±1 in a fraction `frequency` of the points and 0
+    in all others. The label is the side of x₁ + 2x₂ = 0, so the rare points are classed by x₂
+    alone; the set is separable (by w = (1, 2), b = 0, with margin 0.1)."""
+    x1 = rng.choice([-1.0, 1.0], n) * rng.uniform(0.1, 1.0, n)
+    rare = np.zeros(n, dtype=bool)
+    rare[rng.choice(n, max(1, int(round(frequency * n))), replace=False)] = True
+    x2 = np.where(rare, rng.choice([-1.0, 1.0], n), 0.0)
+    X = np.column_stack([x1, x2])
+    return X + noise * rng.standard_normal((n, 2)), (x1 + 2 * x2 > 0).astype(int)
+
+
 def sine(rng, n, noise, frequency=1.0):
     x = np.sort(rng.uniform(-math.pi, math.pi, n))
     X = np.column_stack([x, np.zeros(n)])
@@ -189,6 +202,10 @@ DATASETS: dict[str, DatasetSpec] = {d.name: d for d in (
                  HParam("spoiler", 1, 0, 1, "linear", "spoiler", "1: add the point (0, −t); 0: the three points alone",
                         kind=int)), n=4, noise=0.0,
                 note="separable points plus one far-away point that backprop fails to separate"),
+    DatasetSpec("rare_feature", "A rare feature", "classification", rare_feature,
+                (HParam("frequency", 0.05, 0.0, 1.0, "linear", "p", "fraction of points in which x₂ is not 0",
+                        low_open=True),), n=200, noise=0.0,
+                note="x₂ is 0 in most points: its weight gets a gradient only now and then (Adagrad's case)"),
     DatasetSpec("sine", "Sine (regression)", "regression", sine,
                 (HParam("frequency", 1.0, 0.1, 10.0, "linear", "ω", "frequency of sin(ωx)"),), n=100, noise=0.1),
     DatasetSpec("csv", "Your CSV file", "classification", read_csv,

@@ -14,7 +14,7 @@ surface these are exact; elsewhere they hold near the minimum only (`local` is T
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -56,6 +56,15 @@ class Sweep:
     steps: int
     theory: SweepTheory | None = None
     config: dict = field(default_factory=dict)
+    rows_done: int | None = None   # values of the first name computed so far: all of them once finished
+
+    def __post_init__(self):
+        if self.rows_done is None:
+            self.rows_done = self.final_loss.shape[0]
+
+    @property
+    def complete(self) -> bool:
+        return self.rows_done >= self.final_loss.shape[0]
 
 
 def check_vary(optimizer_name: str, vary) -> dict[str, np.ndarray]:
@@ -92,32 +101,60 @@ def sweep(surface: str = "quadratic", surface_params: Mapping[str, Any] | None =
     where loss − f* ≤ tol, f* the surface's lowest known minimum; on a surface with no known
     minima, where ‖∇f‖ ≤ tol (the exact gradient). Every setting uses noise seed `seed`.
     """
+    *_, last = sweep_bands(surface, surface_params, optimizer, hparams, vary, start, steps, tol, schedule, clip,
+                           grad_noise, seed, max_param_norm, progress, rows_per_band=None)
+    return last
+
+
+def sweep_bands(surface: str = "quadratic", surface_params: Mapping[str, Any] | None = None, optimizer: str = "sgd",
+                hparams: Mapping[str, Any] | None = None, vary=None, start=None, steps: int = 200,
+                tol: float = 1e-6, schedule=None, clip=None, grad_noise: float = 0.0, seed: int | None = None,
+                max_param_norm: float = 1e6, progress: Callable[[int, int], None] | None = None, *,
+                rows_per_band: int | None = None) -> Iterator[Sweep]:
+    """`sweep` computed a band of values of the first varied name at a time, yielding the sweep
+    after each; its first `rows_done` values hold results (NaN, −1 and False after them).
+    `rows_per_band` None: all at once. The finished sweep equals `sweep`, setting by setting."""
     problem = get_surface(surface, surface_params)
     vary = check_vary(optimizer, vary)
     names = tuple(vary)
     axes = np.meshgrid(*vary.values(), indexing="ij")
     shape = axes[0].shape
-    settings = {**dict(hparams or {}), **{name: axis.ravel() for name, axis in zip(names, axes)}}
     start = problem.start if start is None else start
     start = np.asarray(start, dtype=float)
     if start.shape != (2,):
         raise ValueError(f"start must be a point (x, y), got shape {start.shape}")
+    if rows_per_band is not None and (isinstance(rows_per_band, bool) or not isinstance(rows_per_band, int)
+                                      or rows_per_band < 1):
+        raise ValueError(f"rows_per_band must be a whole number ≥ 1, got {rows_per_band!r}")
     n = int(np.prod(shape))
     f_star = lowest_known_loss(problem)
-    result = run_ensemble(problem, optimizer, settings, np.tile(start, (n, 1)), steps, tol=tol, target=f_star,
-                          schedule=schedule, clip=clip, grad_noise=grad_noise, noise_seeds=[seed] * n,
-                          max_param_norm=max_param_norm, progress=progress)
     base = dict(hparams or {})
     sweep_theory = local_theory(problem, optimizer, base, tuple(start), steps, vary, tol, schedule=schedule, clip=clip)
     config = {"surface": problem.name, "surface_params": dict(problem.params), "optimizer": optimizer,
               "hparams": base, "vary": {name: values.tolist() for name, values in vary.items()},
               "start": start.tolist(), "steps": steps, "tol": tol, "schedule": schedule, "clip": clip,
               "grad_noise": grad_noise, "seed": seed, "max_param_norm": max_param_norm}
-    return Sweep(names=names, values=vary, final_loss=result.loss_final.reshape(shape),
-                 steps_to_tol=result.steps_to_tol.reshape(shape), diverged=result.diverged.reshape(shape),
-                 diverged_at=result.diverged_at.reshape(shape), final=result.final.reshape(*shape, 2),
-                 criterion="‖∇f‖ ≤ tol" if f_star is None else "loss − f* ≤ tol", f_star=f_star, tol=float(tol),
-                 start=(float(start[0]), float(start[1])), steps=steps, theory=sweep_theory, config=config)
+    flat_axes = [axis.ravel() for axis in axes]
+    final_loss, final = np.full(n, np.nan), np.full((n, 2), np.nan)
+    steps_to_tol, diverged_at = np.full(n, -1), np.full(n, -1)
+    per_row = n // shape[0]
+    rows_per_band = shape[0] if rows_per_band is None else rows_per_band
+    for first_row in range(0, shape[0], rows_per_band):
+        band = slice(first_row * per_row, min(shape[0], first_row + rows_per_band) * per_row)
+        settings = {**base, **{name: axis[band] for name, axis in zip(names, flat_axes)}}
+        count = band.stop - band.start
+        report = None if progress is None else (lambda done, total, at=band.start: progress(at + done, n))
+        result = run_ensemble(problem, optimizer, settings, np.tile(start, (count, 1)), steps, tol=tol,
+                              target=f_star, schedule=schedule, clip=clip, grad_noise=grad_noise,
+                              noise_seeds=[seed] * count, max_param_norm=max_param_norm, progress=report)
+        final_loss[band], final[band] = result.loss_final, result.final
+        steps_to_tol[band], diverged_at[band] = result.steps_to_tol, result.diverged_at
+        yield Sweep(names=names, values=vary, final_loss=final_loss.reshape(shape).copy(),
+                    steps_to_tol=steps_to_tol.reshape(shape).copy(), diverged=(diverged_at >= 0).reshape(shape),
+                    diverged_at=diverged_at.reshape(shape).copy(), final=final.reshape(*shape, 2).copy(),
+                    criterion="‖∇f‖ ≤ tol" if f_star is None else "loss − f* ≤ tol", f_star=f_star,
+                    tol=float(tol), start=(float(start[0]), float(start[1])), steps=steps, theory=sweep_theory,
+                    config=config, rows_done=band.stop // per_row)
 
 
 def local_theory(problem: Surface, optimizer: str, hparams: Mapping[str, Any], start, steps: int, vary, tol: float,

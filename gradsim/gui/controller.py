@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from ..app.ensemble_model import EnsembleModel
 from ..app.model import AppModel, LogEntry
 from .session_client import LocalSession, ProcessSession
 
 MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
                  "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
-                 "field_ready", "boundary_ready", "stopped")
+                 "field_ready", "boundary_ready", "lines_ready", "stopped")
+ENSEMBLE_SIGNALS = {"view_changed": "ensemble_view_changed", "result_changed": "ensemble_result",
+                    "status_changed": "ensemble_status", "rejected": "ensemble_rejected"}
 
 
 class Controller(QObject):
@@ -30,24 +33,33 @@ class Controller(QObject):
     sliced = Signal()
     field_ready = Signal()
     boundary_ready = Signal()
+    lines_ready = Signal()
     stopped = Signal()
+    # the ensemble views' model (controller.ensembles): basin maps, swarms, sweeps, phase diagrams
+    ensemble_view_changed = Signal(str)
+    ensemble_result = Signal(str)
+    ensemble_status = Signal(str, str)
+    ensemble_rejected = Signal(str, str)
 
     def __init__(self, model: AppModel, session: str = "process", parent=None):
         """`session` is "process" (a child process, as the app runs) or "local" (in this process)."""
         super().__init__(parent)
         self.model = model
+        self.ensembles = EnsembleModel(model)
         self._kind = session
         self._bridges = []
-        for name in MODEL_SIGNALS:
-            qt_signal = getattr(self, name)
-            bridge = (lambda *args, s=qt_signal: s.emit(*args))
-            getattr(model, name).connect(bridge)
-            self._bridges.append((name, bridge))
+        for source, names in ((model, {name: name for name in MODEL_SIGNALS}), (self.ensembles, ENSEMBLE_SIGNALS)):
+            for name, qt_name in names.items():
+                qt_signal = getattr(self, qt_name)
+                bridge = (lambda *args, s=qt_signal: s.emit(*args))
+                getattr(source, name).connect(bridge)
+                self._bridges.append((source, name, bridge))
         self.client = self._start_session()
 
     def _start_session(self):
         client = (LocalSession if self._kind == "local" else ProcessSession)(self)
         client.reply.connect(self.model.receive)
+        client.reply.connect(self.ensembles.receive)
         client.died.connect(self._restart)
         self.model.send = client.send
         return client
@@ -56,14 +68,15 @@ class Controller(QObject):
         """A new session, with the runs replayed to where they were."""
         old = self.client
         old.reply.disconnect(self.model.receive)
+        old.reply.disconnect(self.ensembles.receive)
         old.shutdown(timeout=1.0)
         old.deleteLater()
         self.client = self._start_session()
         self.model.recover(reason)
 
     def shutdown(self) -> None:
-        for name, bridge in self._bridges:
-            getattr(self.model, name).disconnect(bridge)
+        for source, name, bridge in self._bridges:
+            getattr(source, name).disconnect(bridge)
         self._bridges.clear()
         self.model.send = lambda command: None
         self.client.shutdown()

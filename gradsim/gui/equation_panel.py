@@ -29,6 +29,8 @@ class EquationPanel(QDockWidget):
         self.setWidget(body)
         self.setMinimumWidth(380)
         self._names: list[str] = []
+        self.highlighted: frozenset[str] = frozenset()  # lines lit by the narrated step, by the quantity they give
+        self._shown: tuple | None = None
 
     @property
     def index(self) -> int:
@@ -44,14 +46,27 @@ class EquationPanel(QDockWidget):
             self.parameterCombo.addItems(names)
             self.parameterCombo.setCurrentIndex(keep)
 
+    def set_highlight(self, names) -> None:
+        """Light the lines that give these quantities ("g", "m", "Δθ", …); none with an empty set."""
+        self.highlighted = frozenset(names)
+        if self._shown is not None:
+            self.show_lines(*self._shown)
+
     def show_lines(self, title: str, lines) -> None:
+        self._shown = (title, lines)
         rows = []
         for line in lines:
             numbers = html.escape(line.numbers) if line.numbers is not None else "…"
-            rows.append(f"<tr><td style='color:#555'>{html.escape(line.rule)}</td></tr>"
-                        f"<tr><td style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
+            lit = " bgcolor='#fff2a8'" if line.name in self.highlighted else ""
+            rows.append(f"<tr><td{lit} style='color:#555'>{html.escape(line.rule)}</td></tr>"
+                        f"<tr><td{lit} style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
                         f"{numbers} = <b>{f'{line.value:.4g}'.replace('-', '−')}</b></td></tr>")
         self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><table>{''.join(rows)}</table>")
 
+    def lit_lines(self) -> list[str]:
+        """The rules of the lines lit now (for tests and the narration)."""
+        return [line.rule for line in (self._shown[1] if self._shown else ()) if line.name in self.highlighted]
+
     def show_message(self, title: str, message: str) -> None:
+        self._shown = None
         self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><p>{html.escape(message)}</p>")

@@ -2,7 +2,7 @@
 
 It also holds what the 2-D overlay, the 3-D view and the narrated step share: the selected run's
 step geometry at the step on screen (`gradsim.app.step_geometry`), the switches, the one display
-factor of every arrow (fixed for a run from its first step, so that arrows compare across steps)
+factor of every arrow (kept over many steps, so that arrows compare, and shown in the legend)
 and that of the rate box (the run's largest rate fills a quarter of the view, so Adagrad's box is
 seen to shrink and RMSProp's to breathe), and the arrows the narration highlights.
 """
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QToolBar
 from ..app.step_geometry import fit, geometry_at, nice_scale
 from .gl_support import opengl_problem
 
-ARROW_TARGET = 0.12   # the first step's move is drawn about this fraction of the view long
+ARROW_TARGET = 0.12   # the move is drawn about this fraction of the view long
 BOX_TARGET = 0.25     # the rate box at the largest rate the run has recorded, its larger side
 LONGEST = 0.45        # arrows longer than this fraction of the view are shortened (and drawn dashed)
 
@@ -128,25 +128,25 @@ class GeometryBar(QToolBar):
             return None
         key = (model.generation, model.selected, model.shown_step(), model.histories[model.selected].count)
         if self._cache is None or self._cache[0] != key:
-            self._rescale()
+            geometry = geometry_at(model, model.selected, model.shown_step())
+            self._rescale(geometry)
             self._rescale_box()
-            self._cache = (key, geometry_at(model, model.selected, model.shown_step()))
+            self._cache = (key, geometry)
         return self._cache[1]
 
-    def _rescale(self) -> None:
-        """The display factors, from the selected run's first step (kept for the whole run)."""
-        model = self.model
-        key = (model.generation, model.selected)
-        view = self.view()
-        if key == self._scaled_for or view is None:
+    def _rescale(self, geometry) -> None:
+        """The arrows' display factor: kept while the move is drawn between a third and two and a half
+        times ARROW_TARGET of the view, else chosen again from this step's move (in 1-2-5 steps), so
+        that arrows stay comparable over many steps and never shrink out of sight."""
+        if geometry is None or self.view() is None:
             return
-        first = geometry_at(model, model.selected, 0)
-        if first is None:
-            return
-        self._scaled_for = key
-        move = self.fraction(first.update)
-        self.arrow_scale = nice_scale(move if move > 0 else self.fraction(first.gradient), ARROW_TARGET)
-        self.scaleLabel.setText(f"  lengths ×{self.arrow_scale:g}")
+        key = (self.model.generation, self.model.selected)
+        move = self.fraction(geometry.update) or self.fraction(geometry.gradient)
+        drawn = move * self.arrow_scale
+        if key != self._scaled_for or (move > 0 and not ARROW_TARGET / 3 <= drawn <= 2.5 * ARROW_TARGET):
+            self._scaled_for = key
+            self.arrow_scale = nice_scale(move, ARROW_TARGET)
+            self.scaleLabel.setText(f"  lengths ×{self.arrow_scale:g}")
 
     def _rescale_box(self) -> None:
         """The box's factor: the largest rate the run has recorded fills BOX_TARGET of the view (so the box

@@ -18,6 +18,7 @@ from ..lessons.scenes import action_pause, action_steps, action_until, scene_exp
 
 ACTION_SECONDS = 4.0
 PANEL_NAMES = {"trajectory": "trajectoryPlot", "loss": "lossPlot", "lr": "lrPlot", "grad_norm": "gradNormPlot",
+               "accuracy": "accuracyPlot",
                "equation": "equationDock"}
 
 
@@ -227,4 +228,6 @@ def scene_display(step) -> dict:
                "boundary_lines": [run_index(step, name) for name in scene.boundary_lines]}
     if scene.loss_scale is not None:
         display["loss_scale"] = scene.loss_scale
+    if scene.surface_view is not None:
+        display["surface_view"] = dict(scene.surface_view)
     return display

@@ -154,11 +154,11 @@ class LocalSession(SessionClient):
         while self._pending:
             for reply in self.session.handle(self._pending.pop(0)):
                 self.reply.emit(reply)
-        if self.session.playing and not self.ticker.isActive():
+        if self.session.busy and not self.ticker.isActive():
             self.ticker.start()
 
     def _tick(self) -> None:
-        if not self.session.playing:
+        if not self.session.busy:
             self.ticker.stop()
             return
         for reply in self.session.tick():

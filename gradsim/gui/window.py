@@ -20,10 +20,12 @@ from ..app.model import AppModel
 from ..experiment import Experiment
 from ..lessons import load_lessons
 from .controller import Controller
+from .ensemble_area import EnsembleArea
 from .equation_panel import EquationPanel
 from .file_actions import FileActions
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
+from .lesson_overlays import LessonOverlays
 from .lesson_player import LessonPlayer
 from .message_log import MessageLog
 from .plot_area import PlotArea
@@ -32,6 +34,7 @@ from .problem_controls import ProblemControls
 from .run_editor import RunEditor
 from .surface_views import SurfaceViews
 from .theme import Appearance
+from .theory_overlay import TheoryOverlay
 from .training_controls import TrainingControls
 from .transport import TransportBar
 
@@ -39,6 +42,7 @@ SHORTCUTS = (("Space", "play or pause"), ("→ / ←", "one step forward / back 
              ("Page Down / Page Up", "next / previous lesson step (a presentation clicker)"),
              ("R", "reset every run to its start"), ("Ctrl+O / Ctrl+S", "open / save an experiment"),
              ("Ctrl+L", "browse the lessons"), ("Ctrl+E", "the update rule with this step's numbers"),
+             ("X", "explain this step in four beats (then Page Down / Page Up, Escape stops)"),
              ("F5", "presenter mode"), ("Escape", "leave presenter mode"), ("F11", "full screen"),
              ("Ctrl+plus / Ctrl+minus", "larger / smaller text"), ("Ctrl+Q", "quit"))
 
@@ -53,13 +57,16 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.model, session, self)
 
         self.plot_area = PlotArea(self.controller)
-        self.setCentralWidget(self.plot_area)
+        self.lesson_overlays = LessonOverlays(self.controller, self.plot_area)
+        self.ensemble_area = EnsembleArea(self.controller, self.plot_area)  # viewCombo: trajectory, basins, ...
+        self.setCentralWidget(self.ensemble_area)
+        self.theory_overlay = TheoryOverlay(self.controller, self.plot_area, self)
         self.transport = TransportBar(self.controller, self)
         self.addToolBar(Qt.TopToolBarArea, self.transport)
-        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self)
+        self.equation_panel = EquationPanel(self)
+        self.surface_views = SurfaceViews(self.controller, self.plot_area.trajectory.widget, self.equation_panel, self)
         self.addToolBarBreak(Qt.TopToolBarArea)
         self.addToolBar(Qt.TopToolBarArea, self.surface_views.bar)
-        self.equation_panel = EquationPanel(self)
         self.problem_controls = ProblemControls(self.controller)
         self.problem_controls.slice_toggled.connect(self.plot_area.show_slice)
         self.run_editor = RunEditor(self.controller)
@@ -143,6 +150,11 @@ class MainWindow(QMainWindow):
         self.darkAction.setCheckable(True)
         view.addAction(self.darkAction)
         view.addMenu(self.plot_area.loss_scale_menu(view))
+        self.theoryAction = action("Theory on quadratics", "", lambda: self.theory_overlay.set_enabled(
+            self.theoryAction.isChecked()), "theoryAction")
+        self.theoryAction.setCheckable(True)
+        self.theoryAction.setChecked(True)
+        view.addAction(self.theoryAction)
         messages = self.message_log.toggleViewAction()
         messages.setText("Messages")
         messages.setObjectName("messagesAction")
@@ -156,13 +168,20 @@ class MainWindow(QMainWindow):
         help_menu.addAction(action("&Keyboard shortcuts", "", self.show_shortcuts, "shortcutsAction"))
         help_menu.addAction(action("&About GradSim", "", self.show_about, "aboutAction"))
         action("Play/pause", "Space", lambda: model.play(not model.playing), "playAction")
-        action("Step", "Right", lambda: player.next() if player.lesson else model.step_forward(), "stepAction")
-        action("Step back", "Left", lambda: player.previous() if player.lesson else model.step_back(),
-               "stepBackAction")
-        action("Next lesson step", "PgDown", player.next, "lessonNextAction")
-        action("Previous lesson step", "PgUp", player.previous, "lessonPrevAction")
+        # a narrated step, while it is told, takes the clicker's keys before the lesson does
+        narrator = self.surface_views.narrator
+        action("Step", "Right", lambda: narrator.next() if narrator.active else player.next() if player.lesson
+               else model.step_forward(), "stepAction")
+        action("Step back", "Left", lambda: narrator.previous() if narrator.active else player.previous()
+               if player.lesson else model.step_back(), "stepBackAction")
+        action("Next lesson step", "PgDown", lambda: narrator.next() if narrator.active else player.next(),
+               "lessonNextAction")
+        action("Previous lesson step", "PgUp", lambda: narrator.previous() if narrator.active else player.previous(),
+               "lessonPrevAction")
+        view.addAction(action("Explain this step", "X", narrator.toggle, "explainStepAction"))
         action("Reset", "R", model.reset, "resetAction")
-        action("Leave presenter mode", "Escape", lambda: self.set_presenter(False), "leavePresenterAction")
+        action("Leave presenter mode", "Escape", lambda: narrator.stop() if narrator.active else self.set_presenter(False),
+               "leavePresenterAction")
 
     # --- what tests, scripts and the lesson player use ----------------------------------------------------
     @property
@@ -272,6 +291,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.plot_area.frame_timer.stop()
+        self.surface_views.shutdown()
         self.controller.shutdown()
         self.appearance.restore()
         super().closeEvent(event)

@@ -47,19 +47,23 @@ def loss_above(traces, c):
 
 
 def rate_change(traces, c):
-    """The effective learning rate of `coordinate`, last step over first, is at most/at least a factor."""
+    """The effective learning rate of `coordinate` at step `to` (default: the last) over its value at
+    step `from` (default 0) is at most/at least a factor."""
     t = traces[c["run"]]
-    ratio = float(t.lr_eff[-1, c["coordinate"]] / t.lr_eff[0, c["coordinate"]])
+    first, last = c.get("from", 0), min(c.get("to", len(t.lr_eff) - 1), len(t.lr_eff) - 1)
+    ratio = float(t.lr_eff[last, c["coordinate"]] / t.lr_eff[first, c["coordinate"]])
     holds = ratio <= c.get("at_most", float("inf")) and ratio >= c.get("at_least", 0.0)
-    return holds, f"{c['run']}: effective rate changed by a factor {ratio:.3g}"
+    return holds, f"{c['run']}: effective rate changed by a factor {ratio:.3g} from step {first} to {last}"
 
 
 def largest_step(traces, c):
-    """The longest single step ‖Δθ‖ is at most/at least a length."""
+    """The longest single step ‖Δθ‖ (of the last `last` steps, default all) is at most/at least a length."""
     t = traces[c["run"]]
-    longest = float(np.linalg.norm(np.diff(t.params, axis=0), axis=1).max())
+    params = t.params[-(c["last"] + 1):] if "last" in c else t.params
+    longest = float(np.linalg.norm(np.diff(params, axis=0), axis=1).max())
     holds = longest <= c.get("at_most", float("inf")) and longest >= c.get("at_least", 0.0)
-    return holds, f"{c['run']}: longest step {longest:.3g}"
+    where = f" of the last {c['last']}" if "last" in c else ""
+    return holds, f"{c['run']}: longest step{where} {longest:.3g}"
 
 
 def ends_below(traces, c):
@@ -262,7 +266,142 @@ def _same_to_its_digits(stated: float, value: float) -> bool:
     return round(value, digits) == round(float(stated), digits)
 
 
+def _at(values, c):
+    """Row `step` of `values` (default: the last)."""
+    return min(c.get("step", len(values) - 1), len(values) - 1)
+
+
+def gradient_at(traces, c):
+    """The gradient after `step` updates (default 0) is `value`, component by component, within `tolerance`."""
+    grad = traces[c["run"]].grad
+    k = c.get("step", 0)
+    seen = grad[k]
+    holds = bool(np.all(np.abs(seen - np.asarray(c["value"], dtype=float)) <= c["tolerance"]))
+    return holds, f"{c['run']}: gradient {np.array2string(seen, precision=4)} at step {k}"
+
+
+def loss_at(traces, c):
+    """The loss (on all training data, for a network) after `step` updates (default: the end) is at
+    least/at most a value."""
+    loss = traces[c["run"]].loss
+    k = _at(loss, c)
+    return _bounded(float(loss[k]), c), f"{c['run']}: loss {float(loss[k]):.6g} at step {k}"
+
+
+def hessian_signs(traces, c):
+    """The Hessian of the loss at the run's point after `step` updates (default: the end) has exactly
+    `negative` negative and `positive` positive eigenvalues (beyond ±`zero`, default 1e-9; either
+    count may be left out)."""
+    t = traces[c["run"]]
+    k = _at(t.params, c)
+    eigenvalues = theory.hessian_eigen(t.extra["problem"], t.params[k])[0]
+    zero = c.get("zero", 1e-9)
+    negative, positive = int(np.sum(eigenvalues < -zero)), int(np.sum(eigenvalues > zero))
+    holds = negative == c.get("negative", negative) and positive == c.get("positive", positive)
+    shown = np.array2string(eigenvalues[[0, -1]] if len(eigenvalues) > 4 else eigenvalues, precision=4)
+    return holds, (f"{c['run']}: at step {k} the Hessian has {negative} negative and {positive} positive "
+                   f"eigenvalues (of {len(eigenvalues)}; extremes {shown})")
+
+
+def cycles(traces, c):
+    """Over the last `steps` updates the run alternates between two points: every point is within
+    `tolerance` of the one two steps before and at least `at_least` from the one before."""
+    params = traces[c["run"]].params[-(c["steps"] + 1):]
+    back_two = float(np.linalg.norm(params[2:] - params[:-2], axis=1).max())
+    shortest = float(np.linalg.norm(np.diff(params, axis=0), axis=1).min())
+    holds = back_two <= c["tolerance"] and shortest >= c["at_least"]
+    return holds, (f"{c['run']}: over the last {c['steps']} updates each point is within {back_two:.3g} of the "
+                   f"one two steps before; the shortest step is {shortest:.3g}")
+
+
+def settles(traces, c):
+    """Over the last `steps` updates no step is longer than `tolerance`: the run has come to rest."""
+    params = traces[c["run"]].params[-(c["steps"] + 1):]
+    longest = float(np.linalg.norm(np.diff(params, axis=0), axis=1).max())
+    return longest <= c["tolerance"], f"{c['run']}: longest of the last {c['steps']} steps {longest:.3g}"
+
+
+def update_angle(traces, c):
+    """The largest angle, in degrees, between an update and the negative gradient it came from is
+    at most/at least a value (clipping by norm keeps the direction; clipping by value turns it)."""
+    t = traces[c["run"]]
+    update, grad = t.update[:-1], t.grad[:-1]
+    norms = np.linalg.norm(update, axis=1) * np.linalg.norm(grad, axis=1)
+    good = norms > 0
+    cosine = np.clip(np.sum(-update[good] * grad[good], axis=1) / norms[good], -1.0, 1.0)
+    largest = float(np.degrees(np.arccos(cosine)).max()) if good.any() else 0.0
+    return _bounded(largest, c), f"{c['run']}: largest angle between the update and −g: {largest:.3g}°"
+
+
+def rate_ratio(traces, c):
+    """The effective learning rate of coordinate `numerator` over that of `denominator`, after `step`
+    updates (default: the end), is at least/at most a factor."""
+    lr_eff = traces[c["run"]].lr_eff
+    k = _at(lr_eff, c)
+    ratio = float(lr_eff[k, c["numerator"]] / lr_eff[k, c["denominator"]])
+    return _bounded(ratio, c), (f"{c['run']}: effective rate of coordinate {c['numerator']} over coordinate "
+                                f"{c['denominator']} at step {k}: {ratio:.3g}")
+
+
+def loss_spikes(traces, c):
+    """The number of spikes after step `after` (default 0): stretches of consecutive rises of the
+    loss that, taken together, multiply it by at least `factor` — at least/at most a count."""
+    loss = traces[c["run"]].loss[c.get("after", 0):]
+    rises = np.diff(loss) > 0
+    count, start = 0, None
+    for k, rising in enumerate(np.append(rises, False)):
+        if rising and start is None:
+            start = k
+        elif not rising and start is not None:
+            count += bool(loss[k] >= c["factor"] * loss[start])
+            start = None
+    return _bounded(count, c), f"{c['run']}: {count} spikes of ×{c['factor']:g} or more after step {c.get('after', 0)}"
+
+
+def gradient_norm(traces, c):
+    """‖g‖ (the raw gradient, before any clipping) after `step` updates (default: the end) is at
+    least/at most a value."""
+    grad = traces[c["run"]].grad
+    k = _at(grad, c)
+    norm = float(np.linalg.norm(grad[k]))
+    return _bounded(norm, c), f"{c['run']}: ‖g‖ = {norm:.4g} at step {k}"
+
+
+def loss_mean(traces, c):
+    """The mean loss over the last `last` steps is at least/at most a value (a noisy run's level)."""
+    loss = traces[c["run"]].loss[-c["last"]:]
+    mean = float(np.mean(loss))
+    return _bounded(mean, c), f"{c['run']}: mean loss over the last {c['last']} steps {mean:.4g}"
+
+
+def lr_at(traces, c):
+    """The scheduled learning rate used by the update from step `step` is `value` within `tolerance`."""
+    lr = float(traces[c["run"]].lr[c["step"]])
+    return abs(lr - c["value"]) <= c["tolerance"], f"{c['run']}: scheduled rate {lr:.6g} at step {c['step']}"
+
+
+def parameter_count(traces, c):
+    """The run's model has `value` parameters (a surface has 2)."""
+    count = traces[c["run"]].params.shape[-1]
+    return count == c["value"], f"{c['run']}: {count} parameters"
+
+
 CLAIMS.update({
     "rate_matches": ClaimKind(("run", "window", "tolerance"), rate_matches),
     "steps_match": ClaimKind(("run", "value", "within"), steps_match),
+    "gradient_at": ClaimKind(("run", "value", "tolerance"), gradient_at),
+    "loss_at": ClaimKind(("run",), loss_at),
+    "hessian_signs": ClaimKind(("run",), hessian_signs),
+    "cycles": ClaimKind(("run", "steps", "tolerance", "at_least"), cycles),
+    "settles": ClaimKind(("run", "steps", "tolerance"), settles),
+    "update_angle": ClaimKind(("run",), update_angle),
+    "parameter_count": ClaimKind(("run", "value"), parameter_count),
+    "rate_ratio": ClaimKind(("run", "numerator", "denominator"), rate_ratio),
+    "loss_spikes": ClaimKind(("run", "factor"), loss_spikes),
+    "loss_mean": ClaimKind(("run", "last"), loss_mean),
+    "gradient_norm": ClaimKind(("run",), gradient_norm),
+    "lr_at": ClaimKind(("run", "step", "value", "tolerance"), lr_at),
 })
+# claims that bound a value and so need at_most or at_least (checked when a lesson is loaded)
+BOUNDED = ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at", "gradient_ratio",
+           "coordinate_range", "loss_at", "update_angle", "rate_ratio", "loss_spikes", "loss_mean", "gradient_norm")

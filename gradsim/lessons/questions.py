@@ -5,7 +5,9 @@ and the runs' shown names (their aliases, where they have one). The answer's **k
 the words of the right choice that no other choice uses and that do not merely name a run (a
 choice may say "Momentum" when the runs are gradient descent and momentum), plus the word stems
 the lesson lists in `question.key_words` for the idea behind the answer ("diverg" for "it blows
-up"). A key word seen before the answer is a giveaway.
+up", or a phrase such as "ten times"). A key word seen before the answer is a giveaway: the answer's
+own words anywhere, the lesson's stems and phrases anywhere in the setup and the run names (the
+prompt may use the question's own words: "Which run blows up?").
 """
 from __future__ import annotations
 
@@ -50,15 +52,16 @@ def key_words(step: Step) -> set[str]:
 
 def giveaways(step: Step) -> list[str]:
     """Each key word of the answer that the class can read before it is revealed, with where."""
-    keys = key_words(step)
-    if not keys:
+    if step.question is None:
         return []
     stems = {w.lower() for w in step.question.get("key_words", [])}
+    automatic = key_words(step) - stems
     seen = {"the setup": step.text, "the prompt": step.question["prompt"], "the run names": " ".join(shown_names(step))}
     found = []
     for where, text in seen.items():
         for word in words(text):
-            for key in keys:
-                if word == key or (key in stems and word.startswith(key)):
-                    found.append(f"{key!r} in {where} ({word!r})")
+            found += [f"{key!r} in {where} ({word!r})" for key in automatic if word == key]
+        if where != "the prompt":  # the prompt may use the question's own words ("Which run blows up?")
+            flat = " ".join(text.lower().split())
+            found += [f"{stem!r} in {where}" for stem in stems if stem in flat]
     return sorted(set(found))

@@ -17,6 +17,8 @@
     question = {prompt = "...", choices = [...], answer = 0,   # optional, asked before the action
                 key_words = ["diverg"]}  # optional: word stems that would give the answer away
     claims = [{kind = "diverges_before", run = "gd", step = 200}, ...]
+    # a scene on a surface may ask for the 3-D view and the arrows on the path:
+    #   surface_view = {mode = "3d", arrows = ["gradient", "velocity", "parts", "lookahead", "box"]}
 """
 from __future__ import annotations
 
@@ -24,19 +26,21 @@ import pathlib
 import tomllib
 from dataclasses import dataclass, field
 
+from ..app.scales import MODES as SCALE_MODES
 from ..core.optimizers import get_optimizer
 from ..core.schedules import make_lr_fn
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
 from ..experiment import check_run_model
 from ..paths import resource_path
-from .claims import CLAIMS
+from .claims import BOUNDED, CLAIMS
 
 # The trajectory panel shows a network's decision boundary; "equation" is the update rule with this
 # step's numbers.
 PANELS = ("trajectory", "loss", "lr", "grad_norm", "accuracy", "equation")
-# How the loss panel's axis is drawn (None: the panel chooses from the data).
-LOSS_SCALES = ("log", "linear", "symlog")
+# How the loss panel's axis is drawn (None: the panel chooses from the data): log, loss − f* on a log
+# axis, symmetric log (for losses that go negative), linear.
+LOSS_SCALES = tuple(mode for mode in SCALE_MODES if mode != "auto")
 # The theory a quadratic scene may draw beside the measurement (gradsim.core.theory): the predicted
 # per-step envelope of the distance to the minimum for gradient descent, the heavy ball (momentum)
 # and Nesterov runs, and the Hessian's eigen-directions on the contours.
@@ -82,6 +86,7 @@ class Scene:
     theory: tuple[str, ...] = ()  # of THEORIES, drawn beside the runs on a quadratic
     boundary_lines: tuple[str, ...] = ()  # runs whose decision boundary is drawn as a line (a network)
     selected: str | None = None  # the run selected at the start (its boundary is the filled one)
+    surface_view: dict | None = None  # {"mode": "2d"|"3d", "arrows": [of SURFACE_ARROWS]} (a surface)
 
     def shown_names(self, revealed: bool) -> list[str]:
         """What legends and the run list call the runs: aliases until the answer is revealed."""
@@ -193,9 +198,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
             if missing:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
-            if kind in ("rate_change", "largest_step", "layer_gradient_ratio", "loss_rises", "accuracy_at",
-                        "gradient_ratio", "coordinate_range") \
-                    and not {"at_most", "at_least"} & set(claim):
+            if kind in BOUNDED and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
         explanation = raw.get("explanation", "")
         if not isinstance(explanation, str):
@@ -209,7 +212,7 @@ def _scene(raw, where: str, fail) -> Scene:
         fail(where, "missing")
     unknown = set(raw) - {"problem", "problem_params", "dataset", "dataset_params", "model", "batch_size", "start",
                           "runs", "panels", "controls", "view", "schedule", "clip", "grad_noise", "seed",
-                          "loss_scale", "theory", "boundary_lines", "selected"}
+                          "loss_scale", "theory", "boundary_lines", "selected", "surface_view"}
     if unknown:
         fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
     problem = raw.get("problem")
@@ -309,7 +312,27 @@ def _scene(raw, where: str, fail) -> Scene:
                 or not (view[0] < view[1] and view[2] < view[3])):
             fail(f"{where}.view", "must be [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax")
         view = tuple(float(v) for v in view)
+    surface_view = _surface_view(raw.get("surface_view"), f"{where}.surface_view", fail, dataset is None)
     return Scene(problem, params, tuple(float(v) for v in start) if start else None, tuple(runs), panels,
                  raw.get("schedule"), raw.get("clip"), float(raw.get("grad_noise", 0.0)), seed, dataset,
                  raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"), view, controls,
-                 loss_scale, tuple(theory), tuple(boundary_lines), selected)
+                 loss_scale, tuple(theory), tuple(boundary_lines), selected, surface_view=surface_view)
+
+
+SURFACE_ARROWS = ("gradient", "velocity", "parts", "lookahead", "box")
+
+
+def _surface_view(raw, where: str, fail, surface: bool) -> dict | None:
+    """A scene's 3-D view and arrows on the path (the surface bar's switches), checked."""
+    if raw is None:
+        return None
+    if not surface:
+        fail(where, "is for a scene on a surface")
+    if not isinstance(raw, dict) or not set(raw) <= {"mode", "arrows"}:
+        fail(where, "must be {mode = '2d' or '3d', arrows = [...]}")
+    if raw.get("mode", "2d") not in ("2d", "3d"):
+        fail(f"{where}.mode", "must be '2d' or '3d'")
+    arrows = raw.get("arrows", [])
+    if not isinstance(arrows, list) or not set(arrows) <= set(SURFACE_ARROWS):
+        fail(f"{where}.arrows", f"must list some of {', '.join(SURFACE_ARROWS)}")
+    return {"mode": raw.get("mode", "2d"), "arrows": list(arrows)}
