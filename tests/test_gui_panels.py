@@ -69,7 +69,7 @@ def test_a_zig_zag_is_drawn_with_every_reversal_at_every_redraw(window, qtbot):
     play_until(window, qtbot, lambda: window.newest_step() >= 2000, speed=1000)  # several redraws a second
     area.trajectory.box.setRange(xRange=(-0.3, 0.05), yRange=(-0.02, 0.02), padding=0)  # zoomed in too
     area.redraw()
-    assert len(calls) > 10
+    assert len(calls) > 4
 
 
 def test_curves_are_the_trace_at_every_redraw_to_the_newest_step(window, qtbot):
