@@ -134,6 +134,8 @@ class LessonPlayer(QDockWidget):
         self.answerLabel.setText("")
         for button in self.choices.buttons():
             self.choices.removeButton(button)
+            self.choice_box.removeWidget(button)
+            button.hide()  # at once: deleteLater waits for the event loop
             button.deleteLater()
         if step.question is not None:
             self.questionLabel.setText(f"<b>Predict:</b> {step.question['prompt']}")
