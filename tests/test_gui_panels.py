@@ -179,6 +179,7 @@ def hover(widget, point: QPoint):
 
 
 def test_read_outs_follow_the_mouse_stay_inside_and_hide_when_it_leaves(window, qtbot):
+    window.resize(1400, 900)
     play_until(window, qtbot, lambda: window.newest_step() >= 200)
     window.plot_area.redraw()
     for panel in (window.plot_area.loss_panel, window.plot_area.trajectory):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..core import get_optimizer, get_surface
+from ..core import SURFACES, get_optimizer, get_surface
 
 ADD_RUN_ORDER = ("adam", "momentum", "rmsprop", "nesterov", "adagrad", "adadelta", "nadam", "sgd")
 # which of a problem's three rates (gradient descent, momentum, adaptive step) an optimizer takes, and a factor
@@ -25,6 +25,9 @@ def problem_rates(experiment) -> tuple[float, float, float]:
     """(gradient descent, momentum, adaptive step) learning rates for the experiment's problem."""
     if experiment.is_network:
         return NETWORK_RATES
+    spec = SURFACES.get(experiment.surface)
+    if spec is not None and spec.rates:  # declared: no need to build (and compile) the surface
+        return spec.rates
     return get_surface(experiment.surface, experiment.surface_params).rates
 
 

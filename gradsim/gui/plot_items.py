@@ -53,7 +53,7 @@ class Key(pg.GraphicsWidget):
 
     def __init__(self):
         super().__init__()
-        self.entries: list[tuple] = []  # ("line", QPen, text) or ("symbol", symbol, QPen, brush, text)
+        self.entries: list[tuple] = []  # ("line", pen, text), ("symbol", symbol, pen, brush, text), ("text", text)
         self.style = Style()
         self.setSizePolicy(pg.QtWidgets.QSizePolicy.Preferred, pg.QtWidgets.QSizePolicy.Fixed)
         self._resize()
@@ -78,6 +78,14 @@ class Key(pg.GraphicsWidget):
         x, middle = 8.0, self.boundingRect().height() / 2
         sample = 22 * self.style.scale
         for entry in self.entries:
+            if entry[0] == "text":  # words only
+                text = entry[1]
+                painter.setPen(QColor(self.style.muted))
+                width = metrics.horizontalAdvance(text)
+                painter.drawText(QRectF(x, 0, width + 2, self.boundingRect().height()), Qt.AlignVCenter | Qt.AlignLeft,
+                                 text)
+                x += width + 14
+                continue
             if entry[0] == "line":
                 _, line_pen, text = entry
                 painter.setPen(line_pen)

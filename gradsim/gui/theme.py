@@ -55,8 +55,14 @@ class Style:
 
     @property
     def line_width(self) -> float:
-        """Curves and paths (thin lines paint several times faster in software rendering)."""
-        return 1.5 * self.scale
+        """The time panels' curves: one pixel at scale 1 (in software rendering a one-pixel line paints
+        three to five times faster than a wider one; benchmarks/bench_gui.py)."""
+        return 1.0 * self.scale
+
+    @property
+    def path_width(self) -> float:
+        """The trajectories on the contours: the panel's main subject, drawn bolder."""
+        return 2.0 * self.scale
 
     @property
     def marker_size(self) -> float:

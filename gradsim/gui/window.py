@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QMainWindow, QScrollArea, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -52,7 +52,8 @@ class MainWindow(QMainWindow):
         """`session`: "process" steps the runs in a child process (the app); "local" in this one (tests)."""
         super().__init__()
         self.setWindowTitle("GradSim")
-        self.resize(1260, 780)  # fits a 1280×800 screen
+        screen = QGuiApplication.primaryScreen().availableGeometry()  # a 1024×768 projector included
+        self.resize(min(1260, screen.width()), min(780, screen.height()))
         self.model = AppModel(experiment)
         self.controller = Controller(self.model, session, self)
 
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self.equation_panel.hide()
         self.message_log = MessageLog(self.controller, self)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.message_log)
-        self.resizeDocks([self.message_log], [96], Qt.Vertical)
+        self.resizeDocks([self.message_log], [self.message_log.sizeHint().height()], Qt.Vertical)
         self.appearance = Appearance(self)
         self.appearance.changed.connect(self.plot_area.restyle)
         self.appearance.changed.connect(self.message_log.restyle)
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         # The first contours need a compiled surface: show the window first, then build the runs.
         QTimer.singleShot(0, lambda: self.model.load(self.model.experiment))
+        QTimer.singleShot(0, lambda: self.resizeDocks([self.message_log], [self.message_log.sizeHint().height()],
+                                                      Qt.Vertical))
 
     def _dock_controls(self) -> None:
         panel = QWidget()
