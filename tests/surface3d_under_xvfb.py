@@ -62,6 +62,13 @@ def main() -> int:
     after = pixels(view)
     changed = np.any(before != after, axis=2).mean()
     assert changed > 0.0005, f"the picture did not change when the balls moved ({changed:.4%} of pixels)"
+    # paths are placed a few new rows at a time: the same points as placing every row afresh
+    from gradsim.app.surface_scene import above_mesh
+    from gradsim.gui.surface_3d import LIFT
+    frame = view.frame()
+    for i, history in enumerate(window.histories):
+        full = above_mesh(view.scene_box.points(history.get("params"), history.get("loss")), *view._mesh[:3])
+        np.testing.assert_allclose(frame.lines[f"path{i}"].pos, full + (0, 0, LIFT))
     window.model.scrub(20)  # scrubbing back puts them where they were
     back = pixels(view)
     assert np.mean(np.any(back != before, axis=2)) < changed / 4

@@ -124,3 +124,28 @@ def test_display_scales_are_round_and_fit_shortens():
     vector, shortened = fit(np.array([3.0, 4.0]), 1.0)
     assert shortened and np.hypot(*vector) == pytest.approx(1.0) and vector[1] / vector[0] == pytest.approx(4 / 3)
     assert fit(np.array([0.3, 0.4]), 1.0)[1] is False
+
+
+def test_3d_heights_follow_the_recorded_loss_and_never_sink_into_the_mesh():
+    from gradsim.app.protocol import Field
+    from gradsim.app.surface_scene import HEIGHT, above_mesh, mesh_grid, surface_scene
+    surface = get_surface("rosenbrock")
+    xs, ys, values = surface.grid(240, 240)
+    field = Field(0, tuple(surface.view), xs, ys, values)
+    scene = surface_scene(field, 0.0)
+    assert scene.log  # most of Rosenbrock's surface lies in the bottom tenth of its range
+    assert scene.height(0.0) == 0.0 and scene.height(values.max()) == pytest.approx(HEIGHT)
+    assert not surface_scene(Field(0, (-1, 1, -1, 1), *get_surface("quadratic").grid(50, 50)), 0.0).log
+    x_box, y_box, heights = mesh_grid(field, scene)
+    from gradsim.app.surface_scene import MESH_POINTS
+    stride = -(-240 // MESH_POINTS)
+    assert len(x_box) <= MESH_POINTS and heights.shape == (len(x_box), len(y_box))
+    # grid points: the mesh is the field's values (every stride-th), put through the scale
+    np.testing.assert_allclose(heights[::7, ::5], scene.height(values[::stride, ::stride].T[::7, ::5]))
+    _, rows = rows_of("momentum", {"lr": 0.001, "momentum": 0.9}, steps=800)
+    params = np.array([row["params"] for row in rows])
+    points = scene.points(params, surface.loss(params))
+    lifted = above_mesh(points, x_box, y_box, heights)
+    assert np.all(lifted[:, 2] >= points[:, 2]) and np.any(lifted[:, 2] > points[:, 2])  # the valley is narrow
+    on_grid = np.column_stack([x_box[[3, 40]], y_box[[9, 77]], [0.0, 0.0]])
+    np.testing.assert_allclose(above_mesh(on_grid, x_box, y_box, heights)[:, 2], heights[[3, 40], [9, 77]])

@@ -40,9 +40,9 @@ def beats(optimizer: str, row: dict, geometry: StepGeometry, line_names: list[st
     lr = float(row["lr"])
 
     gradient = f"At θ = {_v(row['params'])} the gradient is g = {_v(row['grad'])}."
-    gradient += f" The red arrow −ηg = {_v(geometry.gradient)} is the step plain gradient descent would take (η = {lr:.4g})."
+    gradient += f" The magenta arrow −ηg = {_v(geometry.gradient)} is the step plain gradient descent would take (η = {lr:.4g})."
     if geometry.clipped is not None:
-        gradient += f" Clipping shortens it to the orange arrow {_v(geometry.clipped)}."
+        gradient += f" Clipping shortens it to the pale magenta arrow {_v(geometry.clipped)}."
     gradient_arrows = {"gradient", "clipped"}
 
     if row["state"]:

@@ -14,7 +14,7 @@ import numpy as np
 
 HEIGHT = 0.6  # the box's height, in units of its width
 LOG_WHEN_MEDIAN_BELOW = 0.1  # of the range: log-scale heights then
-MESH_POINTS = 120  # the mesh keeps at most this many grid lines each way (every nth of the field's)
+MESH_POINTS = 80  # the mesh keeps at most this many grid lines each way (every nth of the field's)
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,28 @@ def mesh_grid(field, scene: SurfaceScene, limit: int = MESH_POINTS):
     x_box = scene.xy(np.column_stack([xs, np.full_like(xs, scene.view[2])]))[:, 0]
     y_box = scene.xy(np.column_stack([np.full_like(ys, scene.view[0]), ys]))[:, 1]
     return x_box, y_box, scene.height(values).T
+
+
+def above_mesh(points: np.ndarray, x_box: np.ndarray, y_box: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """`points` (N, 3) raised where the drawn mesh would bury them.
+
+    The mesh joins grid points with flat facets, so in a valley narrower than the grid's spacing
+    (Rosenbrock's, near its minimum) it passes above the losses the runs recorded there. A point's
+    height becomes the larger of its own and the mesh's (bilinear between the grid's heights, as
+    `mesh_grid` gives them), so paths and balls always lie on the surface as drawn.
+    """
+    points = np.array(points, dtype=float, copy=True)
+    if len(points) == 0 or len(x_box) < 2 or len(y_box) < 2:
+        return points
+    i = np.clip(np.searchsorted(x_box, points[:, 0]) - 1, 0, len(x_box) - 2)
+    j = np.clip(np.searchsorted(y_box, points[:, 1]) - 1, 0, len(y_box) - 2)
+    tx = np.clip((points[:, 0] - x_box[i]) / (x_box[i + 1] - x_box[i]), 0.0, 1.0)
+    ty = np.clip((points[:, 1] - y_box[j]) / (y_box[j + 1] - y_box[j]), 0.0, 1.0)
+    z00, z10, z01, z11 = heights[i, j], heights[i + 1, j], heights[i, j + 1], heights[i + 1, j + 1]
+    # each grid square is drawn as two flat triangles split along its (i, j+1)–(i+1, j) diagonal
+    # (pyqtgraph's GLSurfacePlotItem): the height on the facet the point lies over
+    lower = tx + ty <= 1
+    mesh = np.where(lower, z00 + tx * (z10 - z00) + ty * (z01 - z00),
+                    z11 + (1 - tx) * (z01 - z11) + (1 - ty) * (z10 - z11))
+    points[:, 2] = np.maximum(points[:, 2], mesh)
+    return points

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QToolBar
 
 from ..app.step_geometry import fit, geometry_at, nice_scale
@@ -30,9 +30,10 @@ SWITCHES = (
     ("lookahead", "look-ahead", "lookaheadCheck", "Nesterov: the look-ahead point, where the next gradient is taken"),
     ("box", "rate box", "rateBoxCheck", "adaptive methods: a box whose sides are the x and y effective rates"),
 )
-COLORS = {"gradient": "#d62728", "clipped": "#ff7f0e", "velocity": "#9467bd", "move": "#111111",
-          "momentum": "#9467bd", "weight decay": "#7f7f7f", "decoupled weight decay": "#7f7f7f",
-          "look-ahead": "#17becf", "scaled gradient": "#8c564b", "box": "#1f77b4"}
+# Colours apart from the runs' (arrows also get a white halo in 2-D, so they never pass for a path)
+COLORS = {"gradient": "#e0119d", "clipped": "#f08ad0", "velocity": "#6a3d9a", "move": "#111111",
+          "momentum": "#6a3d9a", "weight decay": "#7f7f7f", "decoupled weight decay": "#7f7f7f",
+          "look-ahead": "#00838f", "scaled gradient": "#b15928", "box": "#1f4e99"}
 
 
 class GeometryBar(QToolBar):
@@ -45,7 +46,9 @@ class GeometryBar(QToolBar):
         self.view3DButton = QPushButton("3-D view", objectName="view3DButton")
         self.view3DButton.setCheckable(True)
         self.view3DButton.setAccessibleName("Show the surface in 3-D")
-        self.gl_problem = opengl_problem()
+        self.gl_problem = "Finding out whether this display offers OpenGL…"
+        self._gl_asked = False
+        QTimer.singleShot(0, self.ask_opengl)  # after the window shows: the answer may take a moment
         self.addWidget(self.view3DButton)
         self.resetViewButton = QPushButton("Reset 3-D view", objectName="resetViewButton")
         self.resetViewButton.setAccessibleName("Reset the 3-D camera")
@@ -82,6 +85,14 @@ class GeometryBar(QToolBar):
         controller.configured.connect(self._problem_changed)
         controller.experiment_changed.connect(self._problem_changed)
         self._problem_changed()
+
+    def ask_opengl(self) -> str:
+        """Why the 3-D view cannot be shown here ("" when it can), found out once."""
+        if not self._gl_asked:
+            self._gl_asked = True
+            self.gl_problem = opengl_problem()
+            self._problem_changed()
+        return self.gl_problem
 
     # --- state -------------------------------------------------------------------------------------
     def shown(self, key: str) -> bool:
@@ -182,6 +193,8 @@ class GeometryBar(QToolBar):
     def arrows(self) -> tuple[list[DrawnArrow], np.ndarray | None, tuple | None]:
         """What to draw now: the arrows, the look-ahead point (or None) and the box
         (centre, sides, shortened) or None, each in parameter units as drawn."""
+        if not self.any_shown():  # nothing asked for: no geometry computed either
+            return [], None, None
         geometry = self.geometry()
         if geometry is None or self.view() is None:
             return [], None, None

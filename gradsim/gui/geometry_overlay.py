@@ -51,17 +51,22 @@ class GeometryOverlay:
             return
         self.redraws += 1
         arrows, lookahead, box = self.bar.arrows()
+        self._show_legend(arrows, lookahead is not None, box is not None)
+        if not self.plot.getPlotItem().isVisible():  # the 3-D view is up: it draws the arrows itself
+            arrows, lookahead, box = [], None, None
         aspect = self._aspect()
         used = set()
         for arrow in arrows:
-            item = self._line(arrow.key)
             segments = arrow_segments(arrow.start, arrow.vector, aspect, head=self._head())
             width = 4.5 if arrow.lit else 2.5 if arrow.key == "move" else 2.0
             style = Qt.DashLine if arrow.shortened else Qt.SolidLine
-            item.setPen(pg.mkPen(arrow.color, width=width, style=style))
-            item.setData(segments[:, 0], segments[:, 1], connect="pairs")
-            item.setVisible(True)
-            used.add(arrow.key)
+            for key, pen in ((f"halo:{arrow.key}", pg.mkPen((255, 255, 255, 200), width=width + 3)),
+                             (arrow.key, pg.mkPen(arrow.color, width=width, style=style))):
+                item = self._line(key, halo=key.startswith("halo:"))
+                item.setPen(pen)
+                item.setData(segments[:, 0], segments[:, 1], connect="pairs")
+                item.setVisible(True)
+                used.add(key)
         for key, item in self.lines.items():
             if key not in used:
                 item.setVisible(False)
@@ -77,12 +82,11 @@ class GeometryOverlay:
             self.box.setPen(pen)
             self.box.setBrush(pg.mkBrush(31, 119, 180, 70 if lit else 35))
         self.box.setVisible(box is not None)
-        self._show_legend(arrows, lookahead is not None, box is not None)
 
-    def _line(self, key: str) -> pg.PlotDataItem:
+    def _line(self, key: str, halo: bool = False) -> pg.PlotDataItem:
         if key not in self.lines:
             item = pg.PlotDataItem([], [])
-            item.setZValue(25)
+            item.setZValue(24 if halo else 25)
             self.plot.addItem(item, ignoreBounds=True)
             self.lines[key] = item
         return self.lines[key]
@@ -115,8 +119,9 @@ class GeometryOverlay:
         self.legend.raise_()
 
     def place_legend(self) -> None:
-        """At the plot's top right, below its title."""
-        self.legend.move(self.plot.width() - self.legend.width() - 14, 30)
+        """In the top left corner of the plot's box."""
+        corner = self.plot.mapFromScene(self.plot.getPlotItem().vb.sceneBoundingRect().topLeft())
+        self.legend.move(corner.x() + 6, corner.y() + 6)
 
 
 

@@ -1,7 +1,7 @@
 """The 3-D view's renderer: pyqtgraph.opengl items drawn offscreen, in a thread of their own.
 
 A QOpenGLWidget in a window makes Qt compose the whole window through OpenGL on every repaint,
-which in software rendering (Mesa's llvmpipe) cost about 80 ms a frame here; and a frame drawn on
+which in software rendering (Mesa's llvmpipe) cost 70–100 ms a frame here; and a frame drawn on
 the GUI thread holds up every click for its duration. So the scene is drawn into a framebuffer
 object on an offscreen surface by a worker thread, and the window only paints the image that comes
 back. The window sends plain data (`Frame`: the mesh, lines, balls, camera), the worker keeps only
@@ -11,6 +11,7 @@ with a QImage. Its GL items belong to the worker; nothing of it is touched from 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from PySide6.QtCore import QMetaObject, QObject, QRect, QThread, Qt, Signal, Slo
 from PySide6.QtGui import QOffscreenSurface, QOpenGLContext, QSurfaceFormat
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
+ANTIALIAS = False  # smooth lines cost llvmpipe more than the rest of the picture
 ON_TOP = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
           "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
 
@@ -139,7 +141,7 @@ class _Scene:
         for name, spec in frame.lines.items():
             item = self.lines.get(name)
             if item is None:
-                item = self.lines[name] = gl.GLLinePlotItem(antialias=True,
+                item = self.lines[name] = gl.GLLinePlotItem(antialias=ANTIALIAS,
                                                             glOptions=ON_TOP if spec.on_top else "translucent")
                 item.setDepthValue(5 if spec.on_top else 0)
                 view.addItem(item)
@@ -166,9 +168,9 @@ class _Scene:
             for item in self.balls:
                 self.view.removeItem(item)
             self.balls, self.sphere_radius = [], frame.ball_radius
-        sphere = gl.MeshData.sphere(rows=12, cols=20, radius=frame.ball_radius)
+            self.sphere = gl.MeshData.sphere(rows=12, cols=20, radius=frame.ball_radius)
         while len(self.balls) < len(frame.balls):
-            item = gl.GLMeshItem(meshdata=sphere, shader=SOFT_SHADED.name, smooth=True)
+            item = gl.GLMeshItem(meshdata=self.sphere, shader=SOFT_SHADED.name, smooth=True)
             self.view.addItem(item)
             self.balls.append(item)
         for i, item in enumerate(self.balls):
@@ -196,6 +198,7 @@ class GLRenderer(QObject):
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._context = self._fbo = self._scene = None
+        self.seconds = 0.0  # spent drawing (for the benchmark)
         self.thread = QThread()
         self.thread.setObjectName("gl-render")
         self.moveToThread(self.thread)
@@ -222,8 +225,11 @@ class GLRenderer(QObject):
             frame, self._latest = self._latest, None
         if frame is None:
             return
+        start = time.perf_counter()
         try:
-            self.rendered.emit(self._draw(frame))
+            image = self._draw(frame)
+            self.seconds += time.perf_counter() - start
+            self.rendered.emit(image)
         except Exception as error:  # noqa: BLE001  (a driver's failure leaves the 2-D view working)
             self.failed.emit(f"{type(error).__name__}: {error}")
 

@@ -28,17 +28,17 @@ def opengl_problem() -> str:
 
 
 def _try_opengl() -> str:
+    from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+
+    platform = QGuiApplication.platformName()
+    context = QOpenGLContext()
+    if not context.create():  # first, as it is quick: PyOpenGL takes most of a second to import
+        return f"This display ({platform}) offers no OpenGL, which the 3-D view needs; the 2-D view works as usual."
     try:
         from OpenGL import GL
         import pyqtgraph.opengl  # noqa: F401
     except ImportError as error:
         return f"The 3-D view needs PyOpenGL, which is not installed ({error})."
-    from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
-
-    platform = QGuiApplication.platformName()
-    context = QOpenGLContext()
-    if not context.create():
-        return f"This display ({platform}) offers no OpenGL, which the 3-D view needs; the 2-D view works as usual."
     surface = QOffscreenSurface()
     surface.setFormat(context.format())
     surface.create()

@@ -21,13 +21,13 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QWidget
 
 from ..app.step_geometry import arrow_segments
-from ..app.surface_scene import HEIGHT, mesh_grid, surface_scene
+from ..app.surface_scene import HEIGHT, above_mesh, mesh_grid, surface_scene
 from .geometry_bar import COLORS
 from .gl_render import Camera, Frame, GLRenderer, Lines, rgba
 
-CAMERA = {"distance": 1.85, "elevation": 48, "azimuth": -72}
-LIFT = 0.006          # paths float this far above the mesh, so that they are not buried in it
-BALL_RADIUS = 0.028
+CAMERA = {"distance": 1.8, "elevation": 60, "azimuth": -78}
+LIFT = 0.008          # paths float this far above the mesh's facets, so that they are not buried in them
+BALL_RADIUS = 0.032
 MIN_FRAME_SECONDS = 1 / 30  # at most 30 pictures a second are asked for
 
 
@@ -47,6 +47,7 @@ class SurfaceView3D(QWidget):
         self._mesh = None
         self._mesh_version = 0
         self._labels: list[tuple[np.ndarray, str]] = []
+        self._paths: dict[int, tuple] = {}  # per run: (key, rows placed, last step, points)
         self._last_request = 0.0
         self.renderer = GLRenderer()
         self.renderer.rendered.connect(self._arrived)
@@ -119,17 +120,35 @@ class SurfaceView3D(QWidget):
         for i, (history, run) in enumerate(zip(model.histories, model.experiment.runs)):
             if history.count == 0 or not run.visible:
                 continue
-            end = history.index_at(shown) + 1
-            params, loss = history.get("params")[:end], history.get("loss")[:end]
-            finite = np.all(np.isfinite(params), axis=1) & np.isfinite(loss)
-            points = scene.points(params[finite], loss[finite])
+            points = self._path(i, history, history.index_at(shown) + 1, scene)
             if not len(points):
                 continue
-            points[:, 2] += LIFT
             frame.lines[f"path{i}"] = Lines(points, rgba(run.color), 2.5, "line_strip")
             frame.balls.append((points[-1] + (0, 0, BALL_RADIUS * 0.6), rgba(run.color)))
         self._arrows(frame, scene, shown)
         return frame
+
+    def _path(self, index: int, history, end: int, scene) -> np.ndarray:
+        """Run `index`'s path up to row `end` in the box, on the mesh: only rows new since the last
+        frame are placed (while playing, a frame adds a few rows to paths of thousands)."""
+        key = (self.model.generation, self._mesh_version, history.stride)
+        cached = self._paths.get(index)
+        steps = history.get("step")
+        start = 0
+        if cached is not None and cached[0] == key and 0 < cached[1] <= end \
+                and cached[2] == steps[cached[1] - 1]:
+            start = cached[1] - 1  # the last row again: it may have been the provisional newest row
+        params, loss = history.get("params")[start:end], history.get("loss")[start:end]
+        finite = np.all(np.isfinite(params), axis=1) & np.isfinite(loss)
+        new = above_mesh(self.scene_box.points(params[finite], loss[finite]), *self._mesh[:3])
+        new[:, 2] += LIFT
+        if start and cached[3] is not None:
+            old = cached[3][:-1] if finite[0] else cached[3]  # its point was the last one placed
+            points = np.vstack([old, new])
+        else:
+            points = new
+        self._paths[index] = (key, end, steps[end - 1], points)
+        return points
 
     def _arrows(self, frame: Frame, scene, shown: int) -> None:
         arrows, lookahead, box = self.bar.arrows()
@@ -138,7 +157,8 @@ class SurfaceView3D(QWidget):
         row = self.model.row(self.model.selected, shown)
         if row is None or not np.isfinite(float(row["loss"])):
             return
-        level = float(scene.height(float(row["loss"]))) + 2 * BALL_RADIUS
+        ball = above_mesh(scene.points(np.asarray(row["params"])[None], [float(row["loss"])]), *self._mesh[:3])
+        level = float(ball[0, 2]) + 2 * BALL_RADIUS
         groups = {False: ([], []), True: ([], [])}
         for arrow in arrows:
             start, vector = scene.xy(arrow.start), scene.vector(arrow.vector)

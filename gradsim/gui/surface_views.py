@@ -38,7 +38,7 @@ class SurfaceViews(QObject):
 
     def show_3d(self, on: bool) -> None:
         """The 3-D view in place of the 2-D contours (or back)."""
-        if on and self.bar.gl_problem:
+        if on and self.bar.ask_opengl():
             self.bar.view3DButton.setChecked(False)
             return
         if on and self.view3d is None:
@@ -72,7 +72,7 @@ class SurfaceViews(QObject):
         self._scene_asked = choice is not None
         choice = choice or {"mode": "2d", "arrows": []}
         self.bar.set_shown(**{key: key in choice["arrows"] for key in self.bar.checks})
-        wanted = choice["mode"] == "3d" and not self.bar.gl_problem
+        wanted = choice["mode"] == "3d" and not self.bar.ask_opengl()
         if self.bar.view3DButton.isChecked() != wanted:
             self.bar.view3DButton.setChecked(wanted)
 
