@@ -60,7 +60,9 @@ class AppModel:
 
     def __init__(self, experiment: Experiment | None = None, send: Callable[[Any], None] | None = None):
         self.send = send or (lambda command: None)
-        self.experiment = (experiment or Experiment.default()).validate()
+        # the default experiment is known good: checking it would compile its surface (sympy) in the window's
+        # process before the window shows; the session builds it, and `warm_up` compiles it here meanwhile
+        self.experiment = experiment.validate() if experiment is not None else _resolved(Experiment.default())
         self.generation = 0
         self.histories: list[RunHistory] = []
         self.info: p.ProblemInfo | None = None
@@ -531,6 +533,20 @@ class AppModel:
         e.steps_played = min(self.newest_step(), e.max_steps)
         e.changes = [c for c in e.changes if c["step"] <= e.steps_played]
         return e
+
+
+def _resolved(experiment: Experiment) -> Experiment:
+    """`experiment` with every run's hyperparameters complete (what `validate` does to them)."""
+    for run in experiment.runs:
+        run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
+    return experiment
+
+
+def warm_up(experiment: Experiment) -> None:
+    """Compile the experiment's surface ahead of the first edit (which checks it): run in a background thread."""
+    if not experiment.is_network:
+        from ..core import get_surface
+        get_surface(experiment.surface, experiment.surface_params)
 
 
 def _dataset_names() -> set[str]:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage
 
 from .export import with_legend, frame_steps, save_gif, stamp
 
-BOUNDARY_SIZE = 100
+BOUNDARY_SIZE = 200
 LAST_FRAME_MS = 1500  # the end holds a moment before the loop starts again
 
 

@@ -16,7 +16,7 @@ from .theme import Style
 from .time_panel import RunData, TimeSeriesPanel
 from .trajectory_panel import TrajectoryPanel
 
-BOUNDARY_SIZE = 100  # a network's output grid
+BOUNDARY_SIZE = 200  # a network's output grid
 STANDARD = ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot")  # what a lesson may choose from
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget
 
@@ -121,10 +121,17 @@ class Appearance(QObject):
     def _apply(self, style: Style) -> None:
         self.style = style
         self.window.setFont(style.font())
-        dock = self.window.findChild(QDockWidget, "controlsDock")
-        if dock is not None:  # room for the larger labels and buttons ("Remove run", not "Remo")
-            dock.setMinimumWidth(int(CONTROLS_WIDTH * style.scale))
         self.changed.emit(style)
+        QTimer.singleShot(0, self._widen_controls)  # once the larger text is laid out
+
+    def _widen_controls(self) -> None:
+        """Room in the controls dock for its labels and buttons at this text size ("Remove run", not "Remo")."""
+        dock = self.window.findChild(QDockWidget, "controlsDock")
+        if dock is None:
+            return
+        scroll = dock.widget()
+        inside = scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8
+        dock.setMinimumWidth(max(int(CONTROLS_WIDTH * self.style.scale), inside))
 
     def restore(self) -> None:
         """The application's own palette again (the window is closing)."""

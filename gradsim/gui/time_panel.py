@@ -126,6 +126,7 @@ class TimeSeriesPanel(QObject):
     # --- what is shown --------------------------------------------------------------------------
     def set_runs(self, labels: list[str], colors: list[str], parts: list[Part]) -> None:
         """One curve per run and part; the panel starts again from step 0."""
+        self.readout.hide()  # it described the old runs
         for run in self.runs:
             for curve in run.curves:
                 self.widget.removeItem(curve)

@@ -90,6 +90,7 @@ class TrajectoryPanel(QObject):
         """A surface's window (`view`, default the surface's own) and its marked critical points; the
         field follows with `show_field` when the session has computed it."""
         self.kind, self.info, self.field, self.boundary = "surface", info, None, None
+        self.readout.hide()  # it described the old problem
         self.data_points.setData([], [])
         self.curve_line.setData([], [])
         self.image.clear()
@@ -123,6 +124,7 @@ class TrajectoryPanel(QObject):
         """A network's data over `view` (default: the data with a margin), in greys and shapes by class;
         `show_boundary` then shades the plane by the selected run's output."""
         self.kind, self.info, self.field, self.boundary = "network", info, None, None
+        self.readout.hide()
         for marker in self.markers.values():
             marker.setData([], [])
         self.start_marker.setData([], [])
