@@ -12,6 +12,12 @@ three runs, 20 with eight), and how many steps a second each run takes in the se
 --compare, the two checkouts take turns round by round, so that both see the same machine; the
 table gives every round and the median. Only the GUI's public object names are used, so any
 release of the app can be measured.
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python benchmarks/bench_gui.py --3d --runs 3
+
+does the same with the 3-D view in place of the contours and every arrow on (on Adam's run), and
+also counts the 3-D view's frames (goal: p95 under 16 ms and at least 20 frames a second with
+three runs, in software rendering); it needs OpenGL, so a real or virtual X display.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ HERE = pathlib.Path(__file__).resolve()
 CHECKOUT = HERE.parent.parent
 
 
-def measure(runs: int, seconds: float, long_run: int) -> dict:
+def measure(runs: int, seconds: float, long_run: int, three_d: bool = False) -> dict:
     """One measurement in this process (a child of `main`)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _own_resources()
@@ -60,6 +66,8 @@ def measure(runs: int, seconds: float, long_run: int) -> dict:
         run_for(30, lambda: window.ready)
     run_for(0.5)
     area = getattr(window, "plot_area", window)  # where the redraw counter lives (releases differ)
+    view3d = show_3d(window, run_for) if three_d else None
+    frames0 = view3d.frames if view3d else 0
 
     lateness, last = [], [time.perf_counter()]
 
@@ -82,6 +90,8 @@ def measure(runs: int, seconds: float, long_run: int) -> dict:
     elapsed = time.perf_counter() - t0
     result = {"runs": len(window.experiment.runs), "first_window": first_window, "ready": ready,
               "redraws": (area.redraws - redraws0) / elapsed, "steps": (window.newest_step() - steps0) / elapsed}
+    if view3d:
+        result["frames_3d"] = (view3d.frames - frames0) / elapsed
     lateness_ms = sorted(1000 * x for x in lateness)
     result["p95"] = lateness_ms[int(0.95 * (len(lateness_ms) - 1))]
     result["worst"] = lateness_ms[-1]
@@ -94,6 +104,18 @@ def measure(runs: int, seconds: float, long_run: int) -> dict:
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     return result
+
+
+def show_3d(window, run_for):
+    """The 3-D view and every arrow on, on Adam's run; the view (it counts its frames)."""
+    bar = window.surface_views.bar
+    if bar.gl_problem:
+        sys.exit(f"--3d: {bar.gl_problem}")
+    window.model.select(2)
+    bar.set_shown(gradient=True, velocity=True, parts=True, lookahead=True, box=True)
+    bar.view3DButton.setChecked(True)
+    run_for(1.0)
+    return window.surface_views.view3d
 
 
 def _own_resources() -> None:
@@ -110,10 +132,11 @@ def _own_resources() -> None:
         gradsim.resources = module
 
 
-def child(checkout: pathlib.Path, runs: int, seconds: float, long_run: int) -> dict:
+def child(checkout: pathlib.Path, runs: int, seconds: float, long_run: int, three_d: bool = False) -> dict:
     env = dict(os.environ, PYTHONPATH=str(checkout), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     done = subprocess.run([sys.executable, str(HERE), "--child", "--runs", str(runs), "--seconds", str(seconds),
-                           "--long", str(long_run)], env=env, capture_output=True, text=True, cwd=str(checkout))
+                           "--long", str(long_run)] + (["--3d"] if three_d else []), env=env, capture_output=True,
+                          text=True, cwd=str(checkout))
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"measurement in {checkout} failed:\n{done.stdout}\n{done.stderr}")
@@ -127,10 +150,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="playing time measured (default 10)")
     parser.add_argument("--runs", default="3,8", help="run counts to measure (default 3,8)")
     parser.add_argument("--long", type=int, default=0, help="then play to this step and report memory")
+    parser.add_argument("--3d", dest="three_d", action="store_true", help="with the 3-D view and every arrow on")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(int(args.runs), args.seconds, args.long)))
+        print(json.dumps(measure(int(args.runs), args.seconds, args.long, args.three_d)))
         return
     checkouts = [("this checkout", CHECKOUT)]
     if args.compare:
@@ -141,11 +165,12 @@ def main() -> None:
     for round_ in range(args.rounds):
         for runs in (int(n) for n in args.runs.split(",")):
             for name, checkout in (checkouts if round_ % 2 == 0 else checkouts[::-1]):
-                result = child(checkout, runs, args.seconds, args.long if runs == 3 else 0)
+                result = child(checkout, runs, args.seconds, args.long if runs == 3 else 0, args.three_d)
                 results.setdefault((name, runs), []).append(result)
                 print(f"  round {round_ + 1}, {name}, {runs} runs: {result['redraws']:.1f} redraws/s, "
                       f"p95 {result['p95']:.1f} ms, worst {result['worst']:.1f} ms, "
-                      f"first window {result['first_window']:.2f} s, {result['steps']:,.0f} steps/s", flush=True)
+                      f"first window {result['first_window']:.2f} s, {result['steps']:,.0f} steps/s"
+                      + (f", 3-D view {result['frames_3d']:.1f} frames/s" if "frames_3d" in result else ""), flush=True)
     print(f"load average {os.getloadavg()[0]:.2f} at the end\n")
     print(f"{'':28s}{'first window':>14s}{'p95':>9s}{'worst':>9s}{'redraws/s':>11s}{'steps/s':>10s}")
     for (name, runs), rows in results.items():

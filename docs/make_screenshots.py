@@ -1,6 +1,11 @@
-"""Regenerate the README's screenshots: python docs/make_screenshots.py [name ...] (no screen needed).
+"""Regenerate the README's screenshots.
 
-Names: main-window, network, zigzag, scales, contours, dark, presenter (default: all of them).
+    python docs/make_screenshots.py [name ...]    # offscreen; names: main-window, network, zigzag,
+                                                  # scales, contours, dark (default: all of them)
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
+
+`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png.
 """
 from __future__ import annotations
 
@@ -123,23 +128,24 @@ def dark(window) -> None:
 
 
 def presenter(window) -> None:
+    """Lesson 9, step 2 in presenter mode, its question answered, on the screen the window is on."""
     from gradsim.lessons import load_lessons
     lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
     window.start_lesson(lesson)
-    window.set_presenter(True)
     player = window.lesson_player
-    wait_until(lambda: window.ready)
-    player.next()  # step 1 asks first; this press runs it
-    wait_until(lambda: player.revealed)
-    player.next()  # step 2: Adam with and without bias correction
-    wait_until(lambda: window.ready and player.index == 1)
+    player.go_to(1)  # Adam with and without bias correction, with the update rule
+    wait_until(lambda: window.ready and player.waiting)
+    window.set_presenter(True)
+    screen = window.screen().geometry()
+    window.setGeometry(screen)  # what a window manager does for a full-screen window (Xvfb has none)
     player.choices.button(1).setChecked(True)  # the class's prediction
+    window.transport.set_speed(0)
     player.next()  # the clicker runs the action; the answer follows at its end
     wait_until(lambda: player.revealed)
-    wait_until(lambda: False, timeout=0.5)
-    save(window, "presenter")
-    player.leave()
+    wait_until(lambda: False, timeout=0.8)
+    save(window, f"presenter-{screen.width()}x{screen.height()}")
     window.set_presenter(False)
+    player.leave()
 
 
 def point_at(panel, x: float, y: float) -> None:
@@ -163,7 +169,7 @@ def main() -> None:
 
     from gradsim.gui import MainWindow
 
-    names = sys.argv[1:] or list(SHOTS)
+    names = sys.argv[1:] or [name for name in SHOTS if name != "presenter"]
     _app = QApplication.instance() or QApplication(sys.argv)  # must live while the window does
     window = MainWindow()
     window.resize(1600, 960)

@@ -1,10 +1,15 @@
 import gc
 import multiprocessing
 import os
+import pathlib
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests never need a screen
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # three virtual screens: a 1280×800 laptop, a 1024×768 projector and a 1920×1080 screen
+    SCREENS = pathlib.Path(__file__).with_name("screens.json")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_a_lesson_walked_end_to_end_with_the_keyboard(window, qtbot):
     assert "Right!" in player.answerLabel.text() and window.newest_step() == 200
     assert window.histories[3].status == "diverged"
     assert window.experiment.runs[3].name == "η = 0.25: diverges"  # the alias gives way to the name
-    assert "optimal rate **for that direction**".replace("**", "") in player.text.toPlainText()
+    assert "optimal rate **for that direction**".replace("**", "") in player.explanationText.toPlainText()
     qtbot.keyClick(window, Qt.Key_PageDown)
     qtbot.waitUntil(lambda: player.progressLabel.text() == "Step 2 of 3")
     assert [run.name for run in window.experiment.runs] == ["η = 0.199", "η = 0.201"]
@@ -163,7 +163,7 @@ def test_a_question_shows_aliases_until_the_answer_and_an_action_pauses_where_it
     assert window.newest_step() == 60
     legend = window.plot_area.legend.labels()
     assert [name.split(" ")[0] for name in legend] == ["overshooting", "creeping"]
-    assert "overshoots because" in player.text.toPlainText() and "Answer" in player.answerLabel.text()
+    assert "overshoots because" in player.explanationText.toPlainText() and "Answer" in player.answerLabel.text()
     traces = play_step(player.current_step())  # the paused action is the same run as the checker's
     np.testing.assert_array_equal(window.histories[0].get("params"), traces["overshooting"].params)
 

@@ -9,9 +9,10 @@ steps, so a presentation clicker works; "Replay" runs the step again.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QHBoxLayout, QLabel, QPushButton, QRadioButton,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QDockWidget, QHBoxLayout, QLabel, QPushButton,
+                               QRadioButton, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..lessons.schema import Lesson
 from ..lessons.scenes import action_pause, action_steps, action_until, scene_experiment
@@ -34,13 +35,20 @@ class LessonPlayer(QDockWidget):
         self.action_seconds = ACTION_SECONDS  # how long an action takes to play (tests shorten it)
         self.pause_at: int | None = None  # the action is to pause at this step (not reached yet)
         self.paused = False  # the action paused part way: Next goes on
-        body = QWidget()
-        layout = QVBoxLayout(body)
+        # Three parts: the setup (title, progress, text), the question, the buttons. Beside the panels
+        # they are stacked; in presenter mode they stand side by side as a strip under the panels.
+        self.setupBox = QWidget(objectName="lessonSetup")
+        self.questionBox = QWidget(objectName="lessonQuestionBox")
+        self.buttonBox = QWidget(objectName="lessonButtons")
         self.titleLabel = QLabel(objectName="lessonTitle")
         self.titleLabel.setWordWrap(True)
-        self.titleLabel.setStyleSheet("font-weight: bold; font-size: 15pt")
         self.progressLabel = QLabel(objectName="lessonProgress")
         self.progressLabel.setAccessibleName("Lesson progress")
+        # In presenter mode the runs' status (finished, diverged and why) shows here, where it can wrap.
+        self.statusLine = QLabel(window.model.status, objectName="lessonStatus")
+        self.statusLine.setWordWrap(True)
+        self.statusLine.setAccessibleName("Status")
+        window.controller.status_changed.connect(self.statusLine.setText)
         self.text = QTextBrowser(objectName="lessonText")
         self.text.setAccessibleName("Explanation")
         self.questionLabel = QLabel(objectName="lessonQuestion")
@@ -49,29 +57,78 @@ class LessonPlayer(QDockWidget):
         self.choice_box = QVBoxLayout()
         self.answerLabel = QLabel(objectName="lessonAnswer")
         self.answerLabel.setWordWrap(True)
-        buttons = QHBoxLayout()
+        # the reason, under the answer (beside the setup in presenter mode, so neither column runs long)
+        self.explanationText = QTextBrowser(objectName="lessonExplanation")
+        self.explanationText.setAccessibleName("Why")
+        self.explanationText.hide()
         self.prevButton = QPushButton("◀ Previous", objectName="lessonPrevButton")
         self.replayButton = QPushButton("⟲ Replay step", objectName="lessonReplayButton")
         self.nextButton = QPushButton("Next ▶", objectName="lessonNextButton")
         self.leaveButton = QPushButton("Leave lesson", objectName="lessonLeaveButton")
+        self.buttons = QBoxLayout(QBoxLayout.LeftToRight, self.buttonBox)
+        self.buttons.setContentsMargins(0, 0, 0, 0)
         for button, name in ((self.prevButton, "Previous step"), (self.replayButton, "Replay this step"),
                              (self.nextButton, "Next step"), (self.leaveButton, "Leave the lesson")):
             button.setAccessibleName(name)
-            buttons.addWidget(button)
+            self.buttons.addWidget(button)
         self.prevButton.clicked.connect(self.previous)
         self.nextButton.clicked.connect(self.next)
         self.replayButton.clicked.connect(self.play_current)
         self.leaveButton.clicked.connect(self.leave)
-        for widget in (self.titleLabel, self.progressLabel, self.text, self.questionLabel):
-            layout.addWidget(widget)
-        layout.addLayout(self.choice_box)
-        layout.addWidget(self.answerLabel)
-        layout.addLayout(buttons)
+        setup = QVBoxLayout(self.setupBox)
+        progress = QHBoxLayout()  # "Step 2 of 3", and in presenter mode the runs' status beside it
+        progress.setSpacing(24)
+        progress.addWidget(self.progressLabel)
+        progress.addWidget(self.statusLine, 1)
+        setup.addWidget(self.titleLabel)
+        setup.addLayout(progress)
+        setup.addWidget(self.text)
+        question = QVBoxLayout(self.questionBox)
+        question.addWidget(self.questionLabel)
+        question.addLayout(self.choice_box)
+        question.addWidget(self.answerLabel)
+        question.addWidget(self.explanationText, 1)
+        question.addStretch(0)
+        for layout in (setup, question):
+            layout.setContentsMargins(0, 0, 0, 0)
+        body = QWidget()
+        self.parts = QBoxLayout(QBoxLayout.TopToBottom, body)
+        for part in (self.setupBox, self.questionBox, self.buttonBox):
+            self.parts.addWidget(part)
+        self.set_strip(False)
+        self._style_title()
         self.setWidget(body)
-        self.setMinimumWidth(380)
-        self.setMaximumWidth(520)
         self.hide()
         window.controller.stopped.connect(lambda: self.lesson is not None and self.action_finished())
+
+    # --- layout -----------------------------------------------------------------------------------
+    def set_strip(self, strip: bool) -> None:
+        """Side by side under the panels (presenter mode), or stacked beside them."""
+        self.strip = strip
+        self.parts.setDirection(QBoxLayout.LeftToRight if strip else QBoxLayout.TopToBottom)
+        self.buttons.setDirection(QBoxLayout.TopToBottom if strip else QBoxLayout.LeftToRight)
+        # stacked, the text takes the room; side by side, the setup a little more than the question
+        for part, stretch in zip((self.setupBox, self.questionBox, self.buttonBox), (5, 4, 0) if strip else (1, 0, 0)):
+            self.parts.setStretchFactor(part, stretch)
+        self.statusLine.setVisible(strip)
+        body = self.parts.parentWidget()  # the dock's own size follows its content's
+        body.setMinimumWidth(0 if strip else 380)
+        body.setMaximumWidth(16777215 if strip else 520)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.FontChange:
+            self._style_title()
+        super().changeEvent(event)
+
+    def _style_title(self) -> None:
+        """The title a size above the text, at any text size."""
+        title = QFont(self.font())
+        if title.pointSizeF() > 0:
+            title.setPointSizeF(title.pointSizeF() * 1.35)
+        else:
+            title.setPixelSize(round(title.pixelSize() * 1.35))
+        title.setBold(True)
+        self.titleLabel.setFont(title)
 
     # --- navigation -------------------------------------------------------------------------------
     def start(self, lesson: Lesson) -> None:
@@ -132,6 +189,8 @@ class LessonPlayer(QDockWidget):
         self.revealed = False
         self.paused = False
         self.answerLabel.setText("")
+        self.explanationText.clear()
+        self.explanationText.hide()
         for button in self.choices.buttons():
             self.choices.removeButton(button)
             self.choice_box.removeWidget(button)
@@ -186,10 +245,11 @@ class LessonPlayer(QDockWidget):
         self.nextButton.setText("Run ▶" if waiting else label)
 
     def _show_explanation(self) -> None:
-        """The setup, then the reason (the answer's, or the action's), and the runs' real names."""
+        """The reason (the answer's, or the action's) under the answer, and the runs' real names."""
         step = self.current_step()
         if step.explanation:
-            self.text.setMarkdown(f"{step.text}\n\n---\n\n{step.explanation}")
+            self.explanationText.setMarkdown(step.explanation)
+            self.explanationText.show()
         self.window.model.rename_runs(step.scene.shown_names(True))
 
     def reveal(self) -> None:

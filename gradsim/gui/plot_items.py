@@ -1,6 +1,7 @@
 """Small pieces the panels share: line styles, a key drawn outside the data, and the hover read-out."""
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import pyqtgraph as pg
@@ -29,6 +30,23 @@ def pen(color, width: float, style: str = "solid", faded: bool = False) -> QPen:
     else:
         result.setStyle(QT_STYLES.get(style, Qt.SolidLine))
     return result
+
+
+class PlotItem(pg.PlotItem):
+    """A plot whose title row is as tall as its title's text (pyqtgraph fixes it at 30 px, which cuts
+    a large title in presenter mode)."""
+
+    def setTitle(self, title=None, **args):
+        super().setTitle(title, **args)
+        if title is not None:
+            height = math.ceil(self.titleLabel.item.boundingRect().height()) + 2
+            self.titleLabel.setMaximumHeight(height)
+            self.layout.setRowFixedHeight(0, height)
+
+
+def plot_widget(**kwargs) -> pg.PlotWidget:
+    """A PlotWidget with the PlotItem above (`kwargs` go to the PlotItem: axisItems, title, ...)."""
+    return pg.PlotWidget(plotItem=PlotItem(**kwargs))
 
 
 def style_plot(widget: pg.PlotWidget, style: Style, title: str | None = None) -> None:

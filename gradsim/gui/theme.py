@@ -100,6 +100,7 @@ class Appearance(QObject):
         self._light_palette = QPalette(app.palette())
         app.setStyle("Fusion")  # follows the palette everywhere (native styles ignore parts of it)
         window.setAttribute(Qt.WA_WindowPropagation)  # dialogs take the window's font too
+        window.setFont(self.style.font())  # scale 1 from the start, as going back to 1 gives it
 
     @property
     def dark(self) -> bool:
@@ -115,8 +116,14 @@ class Appearance(QObject):
 
     def scale_text(self, factor: float) -> None:
         """Larger or smaller text (and lines, markers and the controls) everywhere."""
+        self.set_scale(self.style.scale * factor)
+
+    def set_scale(self, scale: float) -> None:
+        """Text, lines, markers and the controls at `scale` times their size at 1 (presenter mode sets
+        it for the screen, and back)."""
         low, high = SCALE_RANGE
-        self._apply(replace(self.style, scale=min(high, max(low, self.style.scale * factor))))
+        if scale != self.style.scale:
+            self._apply(replace(self.style, scale=min(high, max(low, scale))))
 
     def _apply(self, style: Style) -> None:
         self.style = style

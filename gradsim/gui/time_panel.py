@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from ..app import scales
 from ..app.decimate import Decimator
 from ..app.series import Part
-from .plot_items import Key, Readout, pen, style_plot
+from .plot_items import Key, Readout, pen, plot_widget, style_plot
 from .theme import Style
 
 FIRST_STEPS = 10  # a time axis shows at least steps 0..FIRST_STEPS
@@ -90,7 +90,7 @@ class TimeSeriesPanel(QObject):
     def __init__(self, name: str, kind: str, title: str, quantity: str, scale_mode: str = "auto"):
         super().__init__()
         self.kind, self.title, self.quantity = kind, title, quantity
-        self.widget = pg.PlotWidget(axisItems={"left": ScaleAxis("left")})
+        self.widget = plot_widget(axisItems={"left": ScaleAxis("left")})
         self.widget.setObjectName(name)
         self.widget.setAccessibleName(title)
         item = self.widget.getPlotItem()

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer, Qt, Signal
 
 from ..app import shading
 from ..app.decimate import Decimator
-from .plot_items import FADED_ALPHA, Key, Readout, pen, style_plot
+from .plot_items import FADED_ALPHA, Key, Readout, pen, plot_widget, style_plot
 from .theme import Style
 
 MARKERS = (("minimum", "o", "w", "minimum"), ("saddle", "x", "k", "saddle"), ("maximum", "t", "w", "maximum"))
@@ -29,7 +29,7 @@ class TrajectoryPanel(QObject):
 
     def __init__(self):
         super().__init__()
-        self.widget = pg.PlotWidget()
+        self.widget = plot_widget()
         self.widget.setObjectName("trajectoryPlot")
         self.widget.setAccessibleName("Trajectory on the loss surface")
         self.widget.setToolTip("Click to start every run from that point; drag to pan, wheel to zoom")
@@ -244,6 +244,7 @@ class TrajectoryPanel(QObject):
         axis.setPen(style.foreground)
         axis.setTextPen(style.foreground)
         axis.setStyle(tickFont=style.font(8))
+        axis.setWidth(round(45 * style.scale))  # pyqtgraph's 45 px: room for the ticks and label at any size
         for index, path in enumerate(self.paths):
             path.setPen(pen(self._colors[index], style.path_width, faded=path.faded))
             self.heads[index].setSize(style.marker_size)

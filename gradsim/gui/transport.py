@@ -62,7 +62,7 @@ class TransportBar(QToolBar):
         self.addSeparator()
         self.statusLabel = QLabel("ready", objectName="statusLabel")
         self.statusLabel.setAccessibleName("Status")
-        self.addWidget(self.statusLabel)
+        self.status_action = self.addWidget(self.statusLabel)
 
         controller.playing_changed.connect(self._show_playing)
         controller.status_changed.connect(self.statusLabel.setText)

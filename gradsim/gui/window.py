@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import threading
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QMainWindow, QScrollArea, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -48,13 +48,17 @@ SHORTCUTS = (("Space", "play or pause"), ("→ / ←", "one step forward / back 
              ("Ctrl+plus / Ctrl+minus", "larger / smaller text"), ("Ctrl+Q", "quit"))
 
 
+def default_size(available: QRect) -> QSize:
+    """1260×780 where it fits; on a smaller screen (1280×800 and below) the room it has, less a title bar."""
+    return QSize(min(1260, available.width() - 16), min(780, available.height() - 48))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, experiment: Experiment | None = None, session: str = "process"):
         """`session`: "process" steps the runs in a child process (the app); "local" in this one (tests)."""
         super().__init__()
         self.setWindowTitle("GradSim")
-        screen = QGuiApplication.primaryScreen().availableGeometry()  # a 1024×768 projector included
-        self.resize(min(1260, screen.width()), min(780, screen.height()))
+        self.resize(default_size(self.screen().availableGeometry()))
         self.model = AppModel(experiment)
         self.controller = Controller(self.model, session, self)
 
@@ -260,12 +264,16 @@ class MainWindow(QMainWindow):
         self.lesson_player.nextButton.setFocus()
 
     def show_panels(self, names) -> None:
-        """Show only the named panels (a lesson step's choice); "equationDock" is the update rule."""
+        """Show only the named panels (a lesson step's choice; in presenter mode at most two of them);
+        "equationDock" is the update rule."""
+        names = self.presenter.panels_to_show(names)
         self.plot_area.arrange([panel.widget for panel in self.plot_area.panels
                                 if panel.widget.objectName() in names])
         self.equation_panel.setVisible("equationDock" in names)
-        if "equationDock" in names and self.lesson_player.isVisible():
-            self.splitDockWidget(self.lesson_player, self.equation_panel, Qt.Vertical)
+        if "equationDock" in names and self.lesson_player.isVisible() and not self.presenting:
+            # beside the controls (a tab over them), so that the lesson keeps its whole column
+            self.tabifyDockWidget(self.findChild(QDockWidget, "controlsDock"), self.equation_panel)
+            self.equation_panel.raise_()
 
     def show_controls(self, names) -> None:
         self.presenter.show_controls(names)
