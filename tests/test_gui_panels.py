@@ -322,7 +322,8 @@ def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(win
     assert "15" in title.opts["size"] or float(title.opts["size"][:-2]) > 15
     assert area.loss_panel.widget.getPlotItem().getAxis("left").labelStyle["font-size"] != label_before
     assert area.loss_panel.widget.getPlotItem().getAxis("left").style["tickFont"].pointSizeF() > tick_before
-    assert area.legend.font().pointSizeF() > legend_before and dock.minimumWidth() > dock_before
+    assert area.legend.font().pointSizeF() > legend_before
+    qtbot.waitUntil(lambda: dock.minimumWidth() > dock_before)  # widened once the larger text is laid out
     assert area.trajectory.paths[0].opts["pen"].widthF() > 2.0
     remove = named(window, "removeRunButton", QPushButton)
     qtbot.waitUntil(lambda: remove.width() >= remove.sizeHint().width())  # "Remove run", not "Remo"

@@ -136,9 +136,11 @@ class Appearance(QObject):
         dock = self.window.findChild(QDockWidget, "controlsDock")
         if dock is None:
             return
-        scroll = dock.widget()
-        inside = scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8
-        dock.setMinimumWidth(max(int(CONTROLS_WIDTH * self.style.scale), inside))
+        width = int(CONTROLS_WIDTH * self.style.scale)
+        if self.style.scale > 1:  # larger text: as wide as the controls ask (at scale 1 the window's own width)
+            scroll = dock.widget()
+            width = max(width, scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8)
+        dock.setMinimumWidth(width)
 
     def restore(self) -> None:
         """The application's own palette again (the window is closing)."""
