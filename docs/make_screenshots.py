@@ -1,7 +1,7 @@
 """Regenerate the README's screenshots.
 
     python docs/make_screenshots.py [name ...]    # offscreen; names: main-window, network, zigzag,
-                                                  # scales, contours, dark (default: all of them)
+                                                  # scales, contours, dark, ensembles (default: all)
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
 
@@ -148,6 +148,40 @@ def presenter(window) -> None:
     player.leave()
 
 
+def ensembles(window) -> None:
+    """A basin map beside the trajectory, and a learning-rate sweep with the theory's marks."""
+    from gradsim.experiment import Experiment, RunConfig
+
+    ensembles = window.controller.ensembles
+    himmelblau = Experiment(surface="himmelblau", start=(-0.5, 0.5),
+                            runs=[RunConfig("momentum", {"lr": 0.01, "momentum": 0.9}, "#d62728")]).validate()
+    window.load_experiment(himmelblau)
+    wait_until(lambda: window.ready)
+    window.model.set_speed(0)
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 400)
+    window.model.play(False)
+    ensembles.set_view("basins")
+    wait_until(lambda: ensembles.finished("basins"), timeout=120)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "basins.png"))
+    print(f"wrote {HERE / 'basins.png'}")
+
+    bowl = Experiment(surface="quadratic", surface_params={"a": 1.0, "b": 10.0, "angle": 30.0}, start=(2.0, 1.0),
+                      runs=[RunConfig("sgd", {"lr": 0.05}, "#1f77b4")]).validate()
+    window.load_experiment(bowl)
+    wait_until(lambda: window.ready)
+    ensembles.set_setting("sweep", "steps", 300)
+    ensembles.set_view("sweep")
+    window.model.play(True)
+    wait_until(lambda: window.newest_step() >= 150 and ensembles.finished("sweep"), timeout=120)
+    window.model.play(False)
+    wait_until(lambda: False, timeout=0.5)
+    window.grab().save(str(HERE / "sweep.png"))
+    print(f"wrote {HERE / 'sweep.png'}")
+    ensembles.set_view("trajectory")
+
+
 def point_at(panel, x: float, y: float) -> None:
     """Move the mouse over data point (x, y) of a panel, so that its read-out shows."""
     from PySide6.QtCore import QEvent, QPointF, Qt
@@ -161,7 +195,7 @@ def point_at(panel, x: float, y: float) -> None:
 
 
 SHOTS = {"main-window": main_window, "network": network, "zigzag": zigzag, "scales": scales, "contours": contours,
-         "dark": dark, "presenter": presenter}
+         "dark": dark, "ensembles": ensembles, "presenter": presenter}
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The command line: `gradsim` starts the app; `run`, `basins`, `sweep` and `list` work headless.
+"""The command line: `gradsim` starts the app; `run`, `basins`, `sweep` and `list` work headless;
+`handout` writes a lesson's handout (its figures drawn by the app's panels off screen).
 
 Bad input exits with status 2 and one line on stderr, and writes no file. A
 run that diverges is not an error: it exits 0, writes its finite rows and
@@ -12,6 +13,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -80,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="FILE", help="write FILE.csv or FILE.png (default: CSV on stdout)")
 
     commands.add_parser("list", help="list surfaces, optimizers with their hyperparameters, schedules, datasets")
+
+    handout = commands.add_parser("handout", help="a lesson as a handout: PDF, or Markdown with PNG figures")
+    handout.add_argument("lesson", help="the lesson: its number (9), its file's name (09_adam) or a lesson file")
+    handout.add_argument("--out", required=True, metavar="FILE.pdf|FILE.md|DIR/",
+                         help="write FILE.pdf, or FILE.md with FILE-answers.md and FILE-step-NN.png (into DIR/: "
+                              "DIR/<lesson>.md and the rest)")
     return parser
 
 
@@ -117,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _basins(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "handout":
+            return _handout(args)
         return _run(args)
     except UsageError as error:
         print(f"gradsim: error: {error}", file=sys.stderr)
@@ -257,6 +267,43 @@ def _write(trace: Trace, text: str, out: str | None) -> int:
     if trace.status == "diverged":
         print(f"gradsim: diverged at step {trace.diverged_at}", file=sys.stderr)
     return 0
+
+
+def _handout(args) -> int:
+    lesson = _lesson(args.lesson)
+    out = args.out
+    if not (out.lower().endswith((".pdf", ".md")) or out.endswith(("/", os.sep)) or os.path.isdir(out)):
+        raise UsageError(f"--out: a handout is FILE.pdf, FILE.md or a folder ending in /, not '{out}'")
+    try:
+        from .gui import write_handout  # Qt draws the figures (off screen) and writes the PDF
+    except ImportError as error:
+        print(f"gradsim: a handout needs the desktop app's libraries ({error})", file=sys.stderr)
+        return 1
+    try:
+        written = write_handout(lesson, out)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    for path in written:
+        print(path)
+    return 0
+
+
+def _lesson(name: str):
+    """A lesson by its number, its file's name (with or without the number), or a lesson file's path."""
+    from .lessons import LessonError, load_lesson, load_lessons
+    if name.lower().endswith(".toml"):
+        try:
+            return load_lesson(name)
+        except LessonError as error:
+            raise UsageError(str(error)) from None
+    lessons = load_lessons()
+    for lesson in lessons:
+        stem = lesson.path.stem
+        number, _, rest = stem.partition("_")
+        if name in (stem, rest) or (name.isdigit() and number.isdigit() and int(name) == int(number)):
+            return lesson
+    known = ", ".join(lesson.path.stem for lesson in lessons)
+    raise UsageError(f"unknown lesson '{name}'; the lessons are {known}")
 
 
 def _start_app() -> int:

@@ -83,7 +83,7 @@ def test_each_setting_equals_its_single_run(optimizer):
 
 @pytest.mark.parametrize("keep", ["final", "path"])
 def test_what_is_kept_agrees_with_the_whole_trace(keep, monkeypatch):
-    monkeypatch.setattr(ensemble_module, "CHUNK_BYTES", 16 * 3)  # chunks of three runs: the seams are tested too
+    monkeypatch.setattr(ensemble_module, "CHUNK_BYTES", dict.fromkeys(ensemble_module.KEEPS, 16 * 3))  # chunks of three runs: the seams are tested too
     starts = np.random.default_rng(1).uniform([-2, -1], [2, 3], size=(8, 2))
     kwargs = dict(keep=keep, seed=2, grad_noise=0.2, tol=1e-3, target=0.0)
     trace = run_ensemble(get_surface("rosenbrock"), "adam", {"lr": 0.2}, starts, 200, **{**kwargs, "keep": "trace"})

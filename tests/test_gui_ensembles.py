@@ -196,3 +196,28 @@ def test_the_theory_overlays_draw_eigen_directions_envelopes_and_the_rates(windo
     qtbot.waitUntil(lambda: window.newest_step() >= 1, timeout=10000)
     overlay.redraw()
     assert len(overlay.directions) == 2 and len(overlay.rate_lines) == 1 and "Momentum" in overlay.rate_lines[0]
+
+
+def test_the_ensemble_views_follow_the_dark_theme(window, qtbot):
+    window.findChild(object, "darkThemeAction").trigger()
+    dark = window.appearance.style.background
+    for view, names in (("basins", ("basinPlot",)), ("swarm", ("swarmPlot", "swarmLossPlot")), ("sweep", ("sweepPlot",)),
+                        ("phase", ("phasePlot",))):
+        choose_view(window, view)  # a view is restyled when it is shown
+        for name in names:
+            assert named(window, name).backgroundBrush().color().name() == dark, name
+    window.findChild(object, "darkThemeAction").trigger()
+
+
+def test_a_closed_window_leaves_no_ensemble_work_running(qtbot):
+    from gradsim.gui import MainWindow
+    win = MainWindow(session="local")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    client = win.controller.client
+    choose_view(win, "basins")  # a job that would take seconds
+    qtbot.waitUntil(lambda: client.ticker.isActive(), timeout=5000)
+    win.close()
+    qtbot.wait(50)  # whatever was queued has run
+    assert not client.ticker.isActive() and not client.session.busy

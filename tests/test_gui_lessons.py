@@ -1,4 +1,6 @@
 """Lessons in the app: the player, the browser, presenter mode, and the runs the class sees."""
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -91,8 +93,8 @@ def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
     browser = LessonBrowser(load_lessons(), window)
     qtbot.addWidget(browser)
     titles = [browser.list.item(i).text() for i in range(browser.list.count())]
-    assert len(titles) == len(load_lessons()) and "19. Backprop fails to separate where the perceptron succeeds" in titles
-    browser.list.setCurrentRow(titles.index("19. Backprop fails to separate where the perceptron succeeds"))
+    assert len(titles) == len(load_lessons()) and "19. A spoiler: backprop against the perceptron" in titles
+    browser.list.setCurrentRow(titles.index("19. A spoiler: backprop against the perceptron"))
     details = browser.details.toPlainText()
     assert "M. L. Brady, R. Raghavan, J. Slawny" in details
     window.start_lesson(browser.chosen())
@@ -191,3 +193,22 @@ def test_a_scene_draws_another_runs_boundary_as_a_line_and_chooses_the_loss_scal
     window.lesson_player.go_to(2)
     assert window.plot_area.loss_panel.mode == "symlog"  # the saddle's loss falls below zero
     assert not overlays.items  # a new scene: no lines left over
+
+
+def test_while_a_question_waits_the_equation_panel_shows_the_rule_without_this_steps_numbers(window, qtbot):
+    """Lesson 9, step 1 asks how far Adam's first step goes: the panel's Δθ line at step 0 is the answer."""
+    window.start_lesson(lesson("09_adam"))
+    player, panel = window.lesson_player, window.equation_panel
+    qtbot.waitUntil(lambda: window.ready and panel.isVisible() and "Δθ" in panel.text.toPlainText())
+    assert player.waiting and window.model.numbers_held
+    title, held = panel.text.toPlainText().split("\n", 1)
+    assert "numbers after the answer" in title
+    assert "Δθ = −η·m′ / (√v′ + ε)" in held and "Δθ = …" in held
+    assert not re.search(r"\d\.\d|215", held)  # no decimal number, not the gradient's −215.6
+    inspector = window.findChild(object, "inspector").toPlainText()
+    assert "shown with the answer" in inspector and "Δθ =" not in inspector
+    player.next()  # the class has predicted: run, then the answer
+    qtbot.waitUntil(lambda: player.revealed and "…" not in panel.text.toPlainText(), timeout=30000)
+    assert not window.model.numbers_held
+    assert "Δθ = −0.05·" in panel.text.toPlainText()  # this step's numbers, now that the answer is out
+    assert "Δθ = (" in window.findChild(object, "inspector").toPlainText()

@@ -165,17 +165,18 @@ def test_the_optimal_heavy_ball_is_critically_damped_at_both_ends():
     assert rate == pytest.approx((math.sqrt(50) - 1) / (math.sqrt(50) + 1))
 
 
-QUESTION_STEPS = [pytest.param(step, id=f"{lesson.path.stem}-{number}")
+QUESTION_STEPS = [pytest.param(lesson, step, id=f"{lesson.path.stem}-{number}")
                   for lesson in load_lessons() for number, step in enumerate(lesson.steps, start=1)
                   if step.question is not None]
 
 
-@pytest.mark.parametrize("step", QUESTION_STEPS)
-def test_no_question_gives_its_answer_away(step):
-    """Before the answer the class reads the setup, the prompt and the runs' shown names (aliases):
-    none of them may contain the answer's key words; the reason goes in the explanation."""
+@pytest.mark.parametrize("lesson, step", QUESTION_STEPS)
+def test_no_question_gives_its_answer_away(lesson, step):
+    """Before the answer the class reads the lesson's title and goal, the setup, the prompt, the runs'
+    shown names (aliases) and the equation panel's rules: none may contain the answer's key words;
+    the reason goes in the explanation."""
     from gradsim.lessons.questions import giveaways
-    assert not giveaways(step), giveaways(step)
+    assert not giveaways(step, lesson), giveaways(step, lesson)
     assert step.explanation, "a question step explains its answer"
 
 
@@ -201,3 +202,23 @@ def test_the_giveaway_check_finds_what_todays_files_gave_away(tmp_path):
                            'answer = 1, key_words = ["diverg"] }')
     from gradsim.lessons.questions import giveaways
     assert giveaways(load_lesson(path).steps[0]) == ["'diverg' in the run names"]
+
+
+def test_the_giveaway_check_reads_the_title_the_goal_and_the_equation_panels_rules(tmp_path):
+    # What is on screen before the prediction besides the setup: the player's title, the browser's goal
+    # and, held without its numbers, the equation panel's rule (here Adam's "bias-corrected" lines).
+    from gradsim.lessons.questions import equation_text, giveaways
+    question = ('question = { prompt = "How long is the first step?", choices = ["η per coordinate", '
+                '"η times the gradient"], answer = 0, key_words = ["bias-corrected", "honest"] }\n')
+    scene = ('scene = { problem = "rosenbrock", panels = ["trajectory", "equation"], runs = [{ name = "a", '
+             'optimizer = "adam" }] }\naction = { kind = "run", steps = 1 }\n')
+    path = tmp_path / "shown.toml"
+    path.write_text('title = "Honest first steps"\ngoal = "See that the first step is η per coordinate."\n'
+                    'references = ["r"]\n[[steps]]\ntext = "x"\n' + scene + question)
+    lesson = load_lesson(path)
+    step = lesson.steps[0]
+    import re
+    assert "m′ = m / (1 − β₁ᵗ)" in equation_text(step) and not re.search(r"\d\.\d", equation_text(step))
+    assert giveaways(step, lesson) == ["'bias-corrected' in the equation panel", "'coordinate' in the lesson's goal "
+                                       "('coordinate')", "'honest' in the lesson's title", "'per' in the lesson's goal ('per')"]
+    assert giveaways(step) == ["'bias-corrected' in the equation panel"]  # without the lesson: its step alone

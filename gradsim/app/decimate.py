@@ -124,7 +124,8 @@ class Decimator:
         kept = np.concatenate([self._kept, tail])
         # rows in columns wholly left behind are settled; the newest column may still grow
         newest_column = x0 + np.floor((x[-1] - x0) / width) * width
-        settled = int(np.searchsorted(x, newest_column, side="left"))
+        # (rounding may put the newest column's edge a hair past the newest row: that row stays unsettled)
+        settled = min(int(np.searchsorted(x, newest_column, side="left")), n - 1)
         if settled > self._done:
             self._done, self._kept = settled, kept[:np.searchsorted(kept, settled)]
         return kept

@@ -103,6 +103,9 @@ class Jobs:
         self._jobs[request.kind] = (request.generation, request.job, JOB_KINDS[type(request)](request))
         return []
 
+    def clear(self) -> None:
+        self._jobs.clear()
+
     def cancel(self, job: int) -> list:
         self._jobs = {kind: entry for kind, entry in self._jobs.items() if entry[1] != job}
         return []

@@ -57,6 +57,7 @@ class AppModel:
     boundary_ready = Signal()          # a network's output over the plane arrived
     lines_ready = Signal()             # another run's output arrived, to draw its boundary as a line
     stopped = Signal()                 # every run finished what it was asked to do
+    revealed = Signal()                # a lesson step's answer is out: its numbers may be shown
 
     def __init__(self, experiment: Experiment | None = None, send: Callable[[Any], None] | None = None):
         self.send = send or (lambda command: None)
@@ -123,7 +124,8 @@ class AppModel:
              resume: bool = False, display: dict | None = None, selected: int = 0) -> None:
         """Show `experiment` (checked already) from its start, or from where it was saved (`resume`).
         `display` is a lesson scene's choice of what to draw: {"loss_scale": "log"|"linear"|"symlog",
-        "theory": [names of gradsim.lessons.schema.THEORIES], "boundary_lines": [run indices]}."""
+        "theory": [names of gradsim.lessons.schema.THEORIES], "boundary_lines": [run indices],
+        "hold_numbers": True while the step's question waits (see `numbers_held`)}."""
         self.experiment = experiment
         self.view, self.until, self.display = view, until, dict(display or {})
         self.selected = selected
@@ -234,6 +236,20 @@ class AppModel:
             self.rewind(self.display_step)
         self.send(p.SetHparams(self.generation, index, {name: resolved[name]}))
         return True
+
+    @property
+    def numbers_held(self) -> bool:
+        """A lesson step's question waits for the class: the equation panel and the inspector show the
+        rules without this step's numbers, which would give the answer away."""
+        return bool(self.display.get("hold_numbers"))
+
+    def reveal(self, names: list[str]) -> None:
+        """A lesson step's answer (or, without a question, its explanation) is shown: the runs take
+        their real names and the step's numbers appear."""
+        held = self.display.pop("hold_numbers", False)
+        self.rename_runs(names)
+        if held:
+            self.revealed.emit()
 
     def rename_runs(self, names: list[str]) -> None:
         """New names for the runs (a lesson reveals what its neutral aliases stood for)."""

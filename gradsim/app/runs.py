@@ -112,6 +112,25 @@ def _prepend(pieces: list[dict], trace: Trace) -> Trace:
     return trace
 
 
+def trace_rows(trace: Trace) -> dict[str, Any]:
+    """A played run's rows as the session sends them (`Stepper.run`'s format, with "current" the
+    newest point when the run did not diverge): the inverse of what `play` adds to a network's trace."""
+    network = "batch_loss" in trace.extra
+    extra = {k: v for k, v in trace.extra.items() if isinstance(v, np.ndarray) and k != "batch_loss"}
+    if network:
+        extra["train_loss"] = trace.loss
+    rows = {"step": trace.step, "params": trace.params, "loss": trace.extra["batch_loss"] if network else trace.loss,
+            "grad": trace.grad, "lr": trace.lr, "lr_eff": trace.lr_eff, "update": trace.update,
+            "state": dict(trace.state), "extra": extra}
+    if trace.status == "diverged":
+        return rows
+    last = len(trace.step) - 1
+    head = {k: (v[:last] if k not in ("state", "extra") else {n: a[:last] for n, a in v.items()}) for k, v in rows.items()}
+    head["current"] = {k: (v[last] if k not in ("state", "extra") else {n: a[last] for n, a in v.items()})
+                       for k, v in rows.items()}
+    return head
+
+
 def _finish_network_trace(trace: Trace, problem) -> None:
     # as gradsim.simulate gives it: `loss` on all training data, the batch loss beside it
     trace.extra["batch_loss"] = trace.loss

@@ -37,7 +37,10 @@ from .surfaces import get_surface
 from .stepper import _check_nonnegative, _check_start, _check_positive, _check_steps, clip_gradient, resolve_clip
 
 KEEPS = ("final", "path", "trace")
-CHUNK_BYTES = 96 * 1024  # a chunk's (runs, D) arrays stay this small: in cache, and below malloc's mmap threshold
+# A chunk's (runs, D) arrays stay about this small, so that a step's dozens of them stay in the CPU's
+# caches (measured: `benchmarks/bench_ensemble.py`): larger when little is recorded, smaller when every
+# step writes ten arrays out.
+CHUNK_BYTES = {"final": 128 * 1024, "path": 128 * 1024, "trace": 96 * 1024}
 # (Two threads stepping chunks side by side were slower: the GIL is taken between every NumPy call.)
 
 
@@ -164,7 +167,7 @@ def run_ensemble(problem, optimizer: str | Optimizer, hparams: Mapping[str, Any]
         _run_chunk(job, starts[rows], chunk_hp, noise_seeds[rows] if grad_noise > 0 else None,
                    chunk_target, steps, out, rows)
 
-    for rows in _chunks(n, problem.dim):
+    for rows in _chunks(n, problem.dim, CHUNK_BYTES[keep]):
         run(rows)
         if progress is not None:
             progress(rows.stop, n)
@@ -277,6 +280,7 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
             reached, count = out.reached[rows], out.count[rows]
             goal = criterion.target if target is None else target
             tol_sq = criterion.tol * criterion.tol
+            gap, hit, waiting = np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool)  # reused every step
 
         for k in range(steps + 1):
             if keep != "final":
@@ -284,11 +288,11 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
                 out.loss[k, rows] = loss
             if criterion is not None:
                 if goal is None:
-                    hit = np.einsum("ij,ij->i", grad, grad) <= tol_sq
+                    np.less_equal(np.einsum("ij,ij->i", grad, grad, out=gap), tol_sq, out=hit)
                 else:
-                    hit = (loss - goal) <= criterion.tol
+                    np.less_equal(np.subtract(loss, goal, out=gap), criterion.tol, out=hit)
                 np.logical_or(reached, hit, out=reached)
-                count += ~reached
+                count += np.logical_not(reached, out=waiting)
             if k == steps and keep != "trace":
                 break
             raw = grad if noise is None else grad + job.grad_noise * noise.at(k)
@@ -306,8 +310,9 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
             if any_dead and invalid.any():
                 new_loss[invalid], new_grad[invalid] = 0.0, 0.0
             # Three reductions say whether every run is fine; only if not, the exact per-run test.
-            total = float(np.sum(new_loss)) + float(np.vdot(new_grad, new_grad))
-            norms = float(np.vdot(moved, moved))
+            # (einsum, not vdot: OpenBLAS runs a long dot product in threads, which stall on a busy machine)
+            total = float(np.sum(new_loss)) + float(np.einsum("ij,ij->", new_grad, new_grad))
+            norms = float(np.einsum("ij,ij->", moved, moved))
             if not (math.isfinite(total) and norms <= 0.5 * job.max_norm_sq):
                 ok = ((np.einsum("ij,ij->i", moved, moved) <= job.max_norm_sq) & np.isfinite(new_loss)
                       & np.isfinite(np.einsum("ij,ij->i", new_grad, new_grad)))
@@ -343,9 +348,9 @@ def _record_update(out: _Outputs, k: int, rows: slice, raw, lr, step) -> None:
         out.state[name][k, rows] = value
 
 
-def _chunks(n: int, dim: int) -> list[slice]:
-    """n runs cut into equal chunks of at most CHUNK_BYTES per (runs, D) array."""
-    largest = max(1, CHUNK_BYTES // (8 * dim))
+def _chunks(n: int, dim: int, chunk_bytes: int) -> list[slice]:
+    """n runs cut into equal chunks of at most `chunk_bytes` per (runs, D) array."""
+    largest = max(1, chunk_bytes // (8 * dim))
     count = -(-n // largest)
     size = -(-n // count)
     return [slice(first, min(first + size, n)) for first in range(0, n, size)]

@@ -257,6 +257,12 @@ def explain(optimizer: str, hparams: dict, row: dict, previous_state: dict | Non
     return lines
 
 
+def without_numbers(lines: list[Line]) -> list[Line]:
+    """The rules alone, as the equation panel shows them while a lesson's question waits: this step's
+    numbers (the first update, a rate) are often the very answer the class is asked to predict."""
+    return [Line(line.rule, line.name, None, math.nan) for line in lines]
+
+
 def parameter_names(mlp=None) -> list[str]:
     """x, y on a surface; "layer 1 W[1,2]" … "layer 2 b[1]" on a network, in the flat vector's order."""
     if mlp is None:

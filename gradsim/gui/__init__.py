@@ -35,6 +35,17 @@ def main() -> int:
     return code
 
 
+def write_handout(lesson, path):
+    """A lesson's handout from the command line (`gradsim handout`): Qt off screen, no window."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from .handout import write_handout as write
+
+    _app = QApplication.instance() or QApplication(["gradsim"])  # must live while the figures are drawn
+    return write(lesson, path)
+
+
 def _close_on_signals(window):
     """Ctrl+C in the terminal and SIGTERM close the window as File ▸ Quit does.
 

@@ -13,7 +13,7 @@ from .session_client import LocalSession, ProcessSession
 
 MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
                  "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
-                 "field_ready", "boundary_ready", "lines_ready", "stopped")
+                 "field_ready", "boundary_ready", "lines_ready", "stopped", "revealed")
 ENSEMBLE_SIGNALS = {"view_changed": "ensemble_view_changed", "result_changed": "ensemble_result",
                     "status_changed": "ensemble_status", "rejected": "ensemble_rejected"}
 
@@ -35,6 +35,7 @@ class Controller(QObject):
     boundary_ready = Signal()
     lines_ready = Signal()
     stopped = Signal()
+    revealed = Signal()
     # the ensemble views' model (controller.ensembles): basin maps, swarms, sweeps, phase diagrams
     ensemble_view_changed = Signal(str)
     ensemble_result = Signal(str)

@@ -53,8 +53,22 @@ class EnsembleArea(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
         self._panels_shown = None  # the ordinary panels on screen before an ensemble view took their place
+        self._style, self._styled = None, {}  # the window's style, and the one each view was last given
         controller.ensemble_view_changed.connect(self.show_view)
         self.show_view(self.ensembles.view)
+
+    def restyle(self, style) -> None:
+        """The theme and text size: now for the view on screen, for the others when they are shown."""
+        self._style = style
+        for name, view in self.views.items():
+            if self.ensembles.view == name:
+                view.restyle(style)
+                self._styled[name] = style
+
+    def _restyle_shown(self, view: str) -> None:
+        if self._style is not None and self._styled.get(view) is not self._style:
+            self.views[view].restyle(self._style)
+            self._styled[view] = self._style
 
     def show_view(self, view: str) -> None:
         with QSignalBlocker(self.viewCombo):
@@ -72,6 +86,7 @@ class EnsembleArea(QWidget):
         beside = [area.panel_widget(name) for name in BESIDE[view]]
         area.arrange(beside)
         area.setVisible(bool(beside))
+        self._restyle_shown(view)
         self.stack.setCurrentWidget(self.views[view])
         self.stack.show()
         if beside:

@@ -17,6 +17,8 @@ from ..app.ensemble_model import LIMITS, numeric_hparams
 from ..core import get_optimizer
 from ..core.specs import HParam
 from .editors import NumberEdit, show_value
+from .plot_items import style_plot
+from .theme import Style
 
 NAMES = {"n": "count"}  # an editor's name when its field's would not say what it is (swarmCount)
 TOL_SPEC = HParam("tol", 1e-6, 0.0, 1e6, "log", "tol", "convergence tolerance", low_open=True)
@@ -108,7 +110,7 @@ class SettingsRow(QWidget):
         controller.ensemble_rejected.connect(self._refused)
         self.status = QLabel(objectName=f"{prefix}Status")
         self.status.setAccessibleName(f"What the {kind} view is computing")
-        self.status.setStyleSheet("color: #555; padding-left: 4px")
+        self.status.setStyleSheet("color: #787878; padding-left: 4px")
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
         self.used = lambda: {}  # the values the newest request gave the settings left to the model (None)
@@ -214,6 +216,21 @@ class EnsembleView(QWidget):
         self.settings = SettingsRow(controller, kind, prefix)
         self.readout = pg.TextItem(anchor=(0, 1), color=(20, 20, 20), fill=pg.mkBrush(255, 255, 255, 210))
         self.readout.setVisible(False)
+        self.style = Style()
+
+    def plots(self) -> list:
+        """The view's plots to restyle: PlotWidgets, or (GraphicsLayoutWidget, PlotItem) pairs."""
+        return [self.widget]
+
+    def restyle(self, style: Style) -> None:
+        """The window's theme and text size (View ▸ Dark theme, Ctrl+plus)."""
+        self.style = style
+        for plot in self.plots():
+            style_plot(_PlotOf(*plot) if isinstance(plot, tuple) else plot, style)
+        self.readout.setColor(style.foreground)
+        self.readout.fill = pg.mkBrush(*style.readout_fill)
+        self.readout.setFont(style.font(9))
+        self.settings.status.setStyleSheet(f"color: {style.muted}; padding-left: 4px")
 
     def place(self, widget, readout_in) -> None:
         """Lay out the settings and `widget`, and connect the signals to the hooks."""
@@ -257,3 +274,16 @@ class EnsembleView(QWidget):
     def asked_settings(self) -> str:
         asked = self.ensembles.asked(self.kind)
         return settings_text(asked.spec.optimizer, asked.spec.hparams)
+
+
+class _PlotOf:
+    """One plot of a GraphicsLayoutWidget, shaped as `style_plot` expects a PlotWidget."""
+
+    def __init__(self, layout_widget, item):
+        self.layout_widget, self.item = layout_widget, item
+
+    def setBackground(self, colour) -> None:
+        self.layout_widget.setBackground(colour)
+
+    def getPlotItem(self):
+        return self.item

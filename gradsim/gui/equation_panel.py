@@ -7,6 +7,7 @@ to read from the back of a lecture hall.
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QTextBrowser, QVBoxLayout, QWidget
@@ -53,14 +54,17 @@ class EquationPanel(QDockWidget):
             self.show_lines(*self._shown)
 
     def show_lines(self, title: str, lines) -> None:
+        """Each line's rule, then its numbers and value ("…" and no value for a line without numbers:
+        one the engine cannot write out, or every line while a lesson's question waits)."""
         self._shown = (title, lines)
         rows = []
         for line in lines:
             numbers = html.escape(line.numbers) if line.numbers is not None else "…"
             lit = " bgcolor='#fff2a8'" if line.name in self.highlighted else ""
+            value = "" if math.isnan(line.value) else f" = <b>{f'{line.value:.4g}'.replace('-', '−')}</b>"
             rows.append(f"<tr><td{lit} style='color:#555'>{html.escape(line.rule)}</td></tr>"
                         f"<tr><td{lit} style='padding-left:18px; padding-bottom:6px'>{html.escape(line.name)} = "
-                        f"{numbers} = <b>{f'{line.value:.4g}'.replace('-', '−')}</b></td></tr>")
+                        f"{numbers}{value}</td></tr>")
         self.text.setHtml(f"<p><b>{html.escape(title)}</b></p><table>{''.join(rows)}</table>")
 
     def lit_lines(self) -> list[str]:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGroupBox, QTextEdit, QVBoxLayout
 
 from ..app.inspector import network_lines, surface_lines
 from ..core import get_optimizer
-from ..core.equations import explain
+from ..core.equations import explain, without_numbers
 from .equation_panel import EquationPanel
 
 PLAYING_INTERVAL_MS = 100
@@ -32,7 +32,7 @@ class InspectorView(QGroupBox):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.update_now)
         for signal in (controller.rows_changed, controller.shown_changed, controller.selection_changed,
-                       controller.inspected, controller.run_changed):
+                       controller.inspected, controller.run_changed, controller.revealed):
             signal.connect(lambda *_: self._soon())
         equation_panel.parameterCombo.currentIndexChanged.connect(lambda _: self._timer.start())
         equation_panel.visibilityChanged.connect(lambda _: self._timer.start())
@@ -57,8 +57,9 @@ class InspectorView(QGroupBox):
         inspection = model.inspection if model.inspection is not None and model.inspection.run == index else None
         self._update_equation(row, run, inspection, newton)
         title = model.label(index)
-        lines = (network_lines(title, row) if model.experiment.is_network
-                 else surface_lines(title, run.optimizer, row, inspection, model.histories[index]))
+        held = model.numbers_held
+        lines = (network_lines(title, row, held) if model.experiment.is_network
+                 else surface_lines(title, run.optimizer, row, inspection, model.histories[index], held))
         self.inspector.setHtml("<br>".join(lines))
 
     def _update_equation(self, row: dict, run, inspection, newton: bool) -> None:
@@ -88,4 +89,6 @@ class InspectorView(QGroupBox):
             hessian = inspection.hessian
         lines = explain(run.optimizer, model.hparams(index, k), row, previous, panel.index,
                         clip=model.experiment.clip, hessian=hessian)
+        if model.numbers_held:  # a lesson's question waits: the rule now, this step's numbers with the answer
+            title, lines = f"{title} (numbers after the answer)", without_numbers(lines)
         panel.show_lines(title, lines)

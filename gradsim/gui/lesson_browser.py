@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QListWidge
 
 
 class LessonBrowser(QDialog):
-    def __init__(self, lessons, parent=None):
+    def __init__(self, lessons, parent=None, handout=None):
+        """`handout(lesson)`, if given, exports the selected lesson's handout (a button beside Start)."""
         super().__init__(parent)
         self.setWindowTitle("Lessons")
         self.setObjectName("lessonBrowser")
@@ -21,6 +22,11 @@ class LessonBrowser(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Open | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Open).setText("Start lesson")
         buttons.accepted.connect(self.accept)
+        if handout is not None:
+            export = buttons.addButton("Export handout…", QDialogButtonBox.ActionRole)
+            export.setObjectName("lessonHandoutButton")
+            export.setToolTip("The selected lesson as a PDF or Markdown handout, with the answers for the teacher")
+            export.clicked.connect(lambda: self.chosen() is not None and handout(self.chosen()))
         buttons.rejected.connect(self.reject)
         self.list.currentRowChanged.connect(self._show)
         self.list.itemActivated.connect(lambda _: self.accept())

@@ -250,7 +250,7 @@ class LessonPlayer(QDockWidget):
         if step.explanation:
             self.explanationText.setMarkdown(step.explanation)
             self.explanationText.show()
-        self.window.model.rename_runs(step.scene.shown_names(True))
+        self.window.model.reveal(step.scene.shown_names(True))
 
     def reveal(self) -> None:
         step = self.lesson.steps[self.index]
@@ -287,7 +287,8 @@ def scene_display(step) -> dict:
     """What the scene asks the panels to draw, beyond its runs (see AppModel.load)."""
     scene = step.scene
     display = {"theory": list(scene.theory),
-               "boundary_lines": [run_index(step, name) for name in scene.boundary_lines]}
+               "boundary_lines": [run_index(step, name) for name in scene.boundary_lines],
+               "hold_numbers": step.question is not None}  # until the answer (AppModel.numbers_held)
     if scene.loss_scale is not None:
         display["loss_scale"] = scene.loss_scale
     if scene.surface_view is not None:

@@ -167,3 +167,7 @@ class LocalSession(SessionClient):
     def shutdown(self, timeout: float = 0.0) -> None:
         self.ticker.stop()
         self._pending.clear()
+        # A `_work` still queued must find nothing to do, or it would start the ticker again for a
+        # closed window (ensemble jobs keep a session busy while not playing).
+        self.session.playing = False
+        self.session.jobs.clear()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitt
 
 from ..core.specs import HParam
 from .ensemble_settings import SettingsRow, settings_text
+from .plot_items import style_plot
 from .trajectory_panel import TrajectoryPanel
 
 SAMPLING_TITLES = (("uniform over the window", "uniform"), ("on a grid", "grid"), ("Gaussian around the start", "gaussian"))
@@ -86,6 +87,7 @@ class SwarmView(QWidget):
         layout.addWidget(plots, 1)
         layout.addLayout(transport)
 
+        self._problem_shown = False
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self._advance)
         controller.ensemble_result.connect(lambda kind: self.show_result() if kind == "swarm" else None)
@@ -93,10 +95,17 @@ class SwarmView(QWidget):
         controller.field_ready.connect(lambda: self.panel.show_field(self.model.field))
         controller.experiment_changed.connect(self._show_start)
 
+    def restyle(self, style) -> None:
+        self.panel.restyle(style)
+        self.panel.widget.setTitle(self.panel.title, color=style.foreground, size=f"{style.points(11):.1f}pt")
+        style_plot(self.loss, style)
+        self.settings.status.setStyleSheet(f"color: {style.muted}; padding-left: 4px")
+
     # --- what the model says ----------------------------------------------------------------------------
     def _new_problem(self) -> None:
+        self._problem_shown = self.isVisible()  # a hidden swarm catches up when it is shown
         info = self.model.info
-        if info is not None and info.kind == "surface":
+        if self._problem_shown and info is not None and info.kind == "surface":
             self.panel.set_surface(info, self.model.view)
             self.panel.title = "Swarm (selected run's optimizer)"
             self.panel.widget.setTitle(self.panel.title)
@@ -170,6 +179,13 @@ class SwarmView(QWidget):
     def _resample(self) -> None:
         (x0, x1), (y0, y1) = self.panel.widget.getPlotItem().vb.viewRange()
         self.ensembles.resample(((x0, x1), (y0, y1)))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._problem_shown:
+            self._new_problem()
+            if self.model.field is not None:
+                self.panel.show_field(self.model.field)
 
     def hideEvent(self, event) -> None:
         self.playButton.setChecked(False)

@@ -51,7 +51,7 @@ class SweepView(EnsembleView):
                 plot.getAxis(axis).enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.15)
         self.loss_plot.addLegend(offset=(10, -10), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190))
-        self.steps_plot.addLegend(offset=(-10, -10), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190))
+        self.steps_plot.addLegend(offset=(10, -10), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190))
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("k", width=1.5), symbol="o", symbolSize=4,
                                               symbolBrush="k", name="measured")
         self.loss_diverged = points(self.loss_plot, "x", DIVERGED_PEN, name="diverged")
@@ -66,6 +66,9 @@ class SweepView(EnsembleView):
         for plot, line in zip((self.loss_plot, self.steps_plot), self.run_lines):
             plot.addItem(line, ignoreBounds=True)
         self.place(self.widget, self.steps_plot)
+
+    def plots(self) -> list:
+        return [(self.widget, self.loss_plot), (self.widget, self.steps_plot)]
 
     # --- what the model says ----------------------------------------------------------------------------
     def _used(self) -> dict:

@@ -54,6 +54,11 @@ class TheoryOverlay(QObject):
                        controller.experiment_changed, controller.selection_changed):
             signal.connect(self.schedule)
 
+    def restyle(self, style) -> None:
+        self.rates.setColor(style.foreground)
+        self.rates.fill = pg.mkBrush(*style.readout_fill)
+        self.redraw()
+
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
         self._new_problem()
@@ -112,6 +117,8 @@ class TheoryOverlay(QObject):
             curve = pg.PlotDataItem([], [])
             self.loss.addItem(curve)
             self.envelopes.append(curve)
+        if quadratic is None and not self.rate_lines and not self.rates.isVisible():
+            return  # nothing drawn, nothing to draw
         for curve in self.envelopes:
             curve.setData([], [])
         self.rate_lines = []

@@ -24,6 +24,7 @@ from .controller import Controller
 from .ensemble_area import EnsembleArea
 from .equation_panel import EquationPanel
 from .file_actions import FileActions
+from .handout import HandoutExport
 from .inspector_view import InspectorView
 from .lesson_browser import LessonBrowser
 from .lesson_overlays import LessonOverlays
@@ -88,8 +89,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.message_log], [self.message_log.sizeHint().height()], Qt.Vertical)
         self.appearance = Appearance(self)
         self.appearance.changed.connect(self.plot_area.restyle)
+        self.appearance.changed.connect(self.ensemble_area.restyle)
+        self.appearance.changed.connect(self.theory_overlay.restyle)
         self.appearance.changed.connect(self.message_log.restyle)
         self.presenter = Presenter(self)
+        self.handouts = HandoutExport(self)
         self.files = FileActions(self, self.controller, self.plot_area)
         self._build_menus()
         # The first contours need a compiled surface: show the window first, then build the runs.
@@ -146,6 +150,7 @@ class MainWindow(QMainWindow):
         lessons = self.menuBar().addMenu("&Lessons")
         lessons.setObjectName("lessonsMenu")
         lessons.addAction(action("&Browse lessons…", "Ctrl+L", self.browse_lessons, "browseLessonsAction"))
+        lessons.addAction(action("Export &handout (PDF or Markdown)…", "", self.export_handout, "exportHandoutAction"))
         lessons.addSeparator()
         lessons.addSeparator()
         lessons.addAction(action("Presenter mode", "F5", lambda: self.set_presenter(not self.presenting),
@@ -254,9 +259,16 @@ class MainWindow(QMainWindow):
 
     # --- lessons and presenting ----------------------------------------------------------------------------
     def browse_lessons(self) -> None:
-        browser = LessonBrowser(load_lessons(), self)
+        browser = LessonBrowser(load_lessons(), self, handout=self.handouts.ask)
         if browser.exec() and browser.chosen() is not None:
             self.start_lesson(browser.chosen())
+
+    def export_handout(self) -> None:
+        """The lesson on screen as a handout; without one, the browser to choose it (its Export button)."""
+        if self.lesson_player.lesson is not None:
+            self.handouts.ask(self.lesson_player.lesson)
+        else:
+            self.browse_lessons()
 
     def start_lesson(self, lesson) -> None:
         self.lesson_player.start(lesson)
@@ -318,6 +330,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.plot_area.frame_timer.stop()
         self.surface_views.shutdown()
+        self.handouts.shutdown()
         self.controller.shutdown()
         self.appearance.restore()
         super().closeEvent(event)
