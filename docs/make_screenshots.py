@@ -1,11 +1,11 @@
 """Regenerate the README's screenshots.
 
-    python docs/make_screenshots.py             # the main window and a network (offscreen)
+    python docs/make_screenshots.py [name ...]    # offscreen; names: main-window, network, zigzag,
+                                                  # scales, contours, dark, ensembles (default: all)
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
 
-`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png;
-`ensembles` only the basin map and the learning-rate sweep (basins.png, sweep.png).
+`presenter` draws presenter mode on the screen it runs on, as presenter-WIDTHxHEIGHT.png.
 """
 from __future__ import annotations
 
@@ -17,56 +17,117 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-ru
 HERE = pathlib.Path(__file__).parent / "screenshots"
 
 
-def main(which: str = "all") -> None:
+def wait_until(condition, timeout: float = 30.0) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
+    timer, loop = QTimer(), QEventLoop()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(20)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
 
-    from gradsim.gui import MainWindow
 
-    _app = QApplication.instance() or QApplication(sys.argv)  # must live while the window does
-    window = MainWindow()
-    window.resize(1600, 960)
-    window.show()
+def play_to(window, step: int, speed: float = 0) -> None:
+    window.transport.set_speed(speed)
+    window.transport.playButton.setChecked(True)
+    wait_until(lambda: window.newest_step() >= step, timeout=120)
+    window.transport.playButton.setChecked(False)
+    wait_until(lambda: False, timeout=0.4)
 
-    def wait_until(condition, timeout=30.0):
-        loop_timer = QTimer()
-        loop = QEventLoop()
-        loop_timer.timeout.connect(lambda: loop.quit() if condition() else None)
-        loop_timer.start(20)
-        QTimer.singleShot(int(timeout * 1000), loop.quit)
-        loop.exec()
 
-    wait_until(lambda: window.ready)
+def fresh(window) -> None:
+    """The default experiment again (gradient descent, momentum and Adam on Rosenbrock)."""
+    from gradsim.experiment import Experiment
+    window.load_experiment(Experiment.default().validate())
+    wait_until(lambda: window.ready and window.experiment.surface == "rosenbrock" and window.newest_step() == 0)
+
+
+def choose(window, problem: str) -> None:
+    fresh(window)
+    combo = window.problem_controls.problemCombo
+    combo.setCurrentIndex(combo.findData(problem))
+    wait_until(lambda: window.ready and window.model.info is not None
+               and problem in (window.experiment.surface if not window.experiment.is_network else window.experiment.dataset))
+
+
+def save(window, name: str, widget=None) -> None:
+    window.redraw()
+    wait_until(lambda: False, timeout=0.3)
     HERE.mkdir(parents=True, exist_ok=True)
-    if which in ("presenter", "ensembles"):
-        (presenter_screenshot if which == "presenter" else ensembles_screenshots)(window, wait_until)
-        window.close()
-        return
-    window.playButton.setChecked(True)
-    wait_until(lambda: window.newest_step() >= 3000)
-    window.playButton.setChecked(False)
-    wait_until(lambda: False, timeout=0.3)
-    window.redraw()
-    window.grab().save(str(HERE / "main-window.png"))
-    print(f"wrote {HERE / 'main-window.png'} at step {window.newest_step()}")
-
-    window.problemCombo.setCurrentIndex(window.problemCombo.findData("moons"))
-    window.batchSizeSpin.setValue(32)
-    wait_until(lambda: window.ready and window.network is not None)
-    window.runList.setCurrentRow(2)
-    window.playButton.setChecked(True)
-    wait_until(lambda: window.newest_step() >= 1500)
-    window.playButton.setChecked(False)
-    wait_until(lambda: False, timeout=0.3)
-    window.redraw()
-    window.grab().save(str(HERE / "network.png"))
-    print(f"wrote {HERE / 'network.png'} at step {window.newest_step()}")
-    window.lesson_player.leave()
-    ensembles_screenshots(window, wait_until)
-    window.close()
+    (widget or window).grab().save(str(HERE / f"{name}.png"))
+    print(f"wrote {HERE / name}.png at step {window.newest_step()}")
 
 
-def presenter_screenshot(window, wait_until) -> None:
+def main_window(window) -> None:
+    fresh(window)
+    play_to(window, 3000)
+    save(window, "main-window")
+
+
+def network(window) -> None:
+    from gradsim.experiment import Experiment, RunConfig
+    experiment = Experiment(dataset="moons", dataset_params={"n": 400, "noise": 0.2, "test_fraction": 0.25},
+                            model={"hidden": [16, 16], "activation": "tanh", "loss": "bce"}, batch_size=32,
+                            runs=[RunConfig("sgd", {"lr": 0.1}, "#1f77b4"), RunConfig("momentum", {"lr": 0.03}, "#d62728"),
+                                  RunConfig("adam", {"lr": 0.01}, "#2ca02c")]).validate()
+    window.load_experiment(experiment)
+    wait_until(lambda: window.ready and window.model.info is not None and window.model.info.kind == "network")
+    window.run_editor.runList.setCurrentRow(2)
+    play_to(window, 1500)
+    wait_until(lambda: window.model.boundary is not None and window.model.boundary.step == window.newest_step())
+    trajectory = window.plot_area.trajectory
+    point = window.model.info.points[7]
+    point_at(trajectory, float(point[0]), float(point[1]))
+    save(window, "network")
+
+
+def zigzag(window) -> None:
+    """Gradient descent at η = 0.19 on the quadratic: every reversal drawn, zoomed in or not."""
+    from gradsim.experiment import Experiment, RunConfig
+    window.load_experiment(Experiment(surface="quadratic", start=(-2.5, 1.5),
+                                      runs=[RunConfig("sgd", {"lr": 0.19}, "#1f77b4"),
+                                            RunConfig("momentum", {"lr": 0.02, "momentum": 0.9}, "#d62728")]).validate())
+    wait_until(lambda: window.ready and window.experiment.surface == "quadratic")
+    play_to(window, 2000)
+    window.plot_area.trajectory.box.setRange(xRange=(-1.2, 0.15), yRange=(-0.35, 0.35), padding=0)
+    wait_until(lambda: window.model.field is not None and window.model.field.view[0] == -1.2, timeout=10)
+    save(window, "zigzag")
+
+
+def scales(window) -> None:
+    """Styblinski–Tang's loss, which goes negative, drawn as loss − f* on a log axis."""
+    choose(window, "styblinski_tang")
+    play_to(window, 1500)
+    loss = window.plot_area.loss_panel
+    point_at(loss, 600.0, float(loss.scale.transform([loss.runs[2].data.values[0][600]])[0]))
+    save(window, "scales")
+
+
+def contours(window) -> None:
+    """Zoomed into Rosenbrock's valley: the field is computed again for the window, at screen pixels."""
+    choose(window, "rosenbrock")
+    play_to(window, 4000)
+    trajectory = window.plot_area.trajectory
+    trajectory.box.setRange(xRange=(0.55, 1.1), yRange=(0.25, 1.25), padding=0)
+    wait_until(lambda: window.model.field is not None and abs(window.model.field.view[0] - 0.55) < 1e-9, timeout=10)
+    point_at(trajectory, 0.8, 0.64)
+    save(window, "contours")
+
+
+def dark(window) -> None:
+    window.darkAction.trigger()
+    for _ in range(2):
+        window.appearance.scale_text(1.15)
+    choose(window, "himmelblau")
+    while len(window.experiment.runs) < 5:
+        window.run_editor.addRunButton.click()
+        wait_until(lambda: window.ready)
+    play_to(window, 800, speed=0)
+    save(window, "dark")
+    window.darkAction.trigger()
+    window.appearance.scale_text(1 / 1.15 ** 2)
+
+
+def presenter(window) -> None:
     """Lesson 9, step 2 in presenter mode, its question answered, on the screen the window is on."""
     from gradsim.lessons import load_lessons
     lesson = next(item for item in load_lessons() if item.path.stem == "09_adam")
@@ -82,15 +143,12 @@ def presenter_screenshot(window, wait_until) -> None:
     player.next()  # the clicker runs the action; the answer follows at its end
     wait_until(lambda: player.revealed)
     wait_until(lambda: False, timeout=0.8)
-    window.redraw()
-    wait_until(lambda: False, timeout=0.3)
-    path = HERE / f"presenter-{screen.width()}x{screen.height()}.png"
-    window.grab().save(str(path))
-    print(f"wrote {path}")
+    save(window, f"presenter-{screen.width()}x{screen.height()}")
     window.set_presenter(False)
+    player.leave()
 
 
-def ensembles_screenshots(window, wait_until) -> None:
+def ensembles(window) -> None:
     """A basin map beside the trajectory, and a learning-rate sweep with the theory's marks."""
     from gradsim.experiment import Experiment, RunConfig
 
@@ -124,5 +182,37 @@ def ensembles_screenshots(window, wait_until) -> None:
     ensembles.set_view("trajectory")
 
 
+def point_at(panel, x: float, y: float) -> None:
+    """Move the mouse over data point (x, y) of a panel, so that its read-out shows."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    widget = panel.widget
+    position = widget.mapFromScene(widget.getPlotItem().vb.mapViewToScene(QPointF(x, y)))
+    event = QMouseEvent(QEvent.MouseMove, QPointF(position), QPointF(widget.viewport().mapToGlobal(position)),
+                        Qt.NoButton, Qt.NoButton, Qt.NoModifier)
+    QApplication.sendEvent(widget.viewport(), event)
+
+
+SHOTS = {"main-window": main_window, "network": network, "zigzag": zigzag, "scales": scales, "contours": contours,
+         "dark": dark, "ensembles": ensembles, "presenter": presenter}
+
+
+def main() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from gradsim.gui import MainWindow
+
+    names = sys.argv[1:] or [name for name in SHOTS if name != "presenter"]
+    _app = QApplication.instance() or QApplication(sys.argv)  # must live while the window does
+    window = MainWindow()
+    window.resize(1600, 960)
+    window.show()
+    wait_until(lambda: window.ready)
+    for name in names:
+        SHOTS[name](window)
+    window.close()
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main()

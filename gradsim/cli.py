@@ -21,7 +21,8 @@ import numpy as np
 
 from . import __version__
 from .files import write_atomically
-from .core import OPTIMIZERS, SCHEDULES, SURFACES, Trace, basins, simulate, sweep
+from .app.defaults import rate_for
+from .core import OPTIMIZERS, SCHEDULES, SURFACES, Trace, basins, get_surface, simulate, sweep
 from .core.datasets import DATASETS
 from .core.mlp import ACTIVATIONS, INITS, LOSSES
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = commands.add_parser("run", help="run one optimizer headless and write its trace as CSV or JSON")
-    _add_run_options(run)
+    _add_run_options(run, steps="1000", optimizer="momentum")
     run.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
     run.add_argument("--out", metavar="FILE", help="write FILE.csv or FILE.json (default: CSV on stdout)")
     net = run.add_argument_group("networks (instead of --surface)")
@@ -97,7 +98,8 @@ def _add_run_options(parser, steps: str = "100", optimizer: str = "sgd") -> None
                         help="surface parameter, e.g. b=100 or expr='x**2 + y**2'; repeatable")
     parser.add_argument("--optimizer", default=optimizer, help=f"optimizer (default {optimizer}; see 'gradsim list')")
     parser.add_argument("--hp", action="append", default=[], metavar="K=V",
-                        help="optimizer hyperparameter, e.g. lr=0.01; repeatable")
+                        help="optimizer hyperparameter, e.g. lr=0.01; repeatable (run: lr defaults to a rate "
+                             "that works on the surface)")
     parser.add_argument("--steps", default=steps, help=f"number of updates (default {steps})")
     parser.add_argument("--schedule", metavar="NAME[:K=V,...]",
                         help="learning-rate schedule, e.g. cosine:t_max=200,lr_min=0.001,warmup=10")
@@ -136,7 +138,11 @@ def _run(args) -> int:
     if args.dataset is not None:
         return _run_network(args, out)
     try:
-        trace = simulate(**_common(args), start=_point(args.start) if args.start is not None else None)
+        options = _common(args)
+        if "lr" not in options["hparams"]:  # a rate that works on this surface, not one tuned for another
+            lr = rate_for(get_surface(options["surface"], options["surface_params"]).rates, options["optimizer"])
+            options["hparams"] = {**options["hparams"], **({"lr": lr} if lr is not None else {})}
+        trace = simulate(**options, start=_point(args.start) if args.start is not None else None)
     except ValueError as error:
         raise UsageError(str(error)) from None
     text = trace_json(trace) if out and out.lower().endswith(".json") else trace_csv(trace)

@@ -346,8 +346,8 @@ def test_a_network_on_two_moons_trains_live(window, qtbot):
     qtbot.waitUntil(lambda: window.model.boundary is not None
                     and window.model.boundary.step == window.newest_step(), timeout=10000)
     boundary = window.model.boundary.values
-    assert boundary.shape == (100, 100) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
-    assert window.plot_area.trajectory.image.image.shape == (100, 100, 4)  # drawn as regions
+    assert boundary.shape == (200, 200) and 0 <= boundary.min() < 0.2 and 0.8 < boundary.max() <= 1
+    assert window.plot_area.trajectory.image.image.shape == (200, 200, 4)  # drawn as regions
     text = named(window, "inspector").toPlainText()
     assert "epoch" in text and "layer 3" in text
 
@@ -366,7 +366,7 @@ def test_loss_slice_around_the_weights_with_the_path(window, qtbot):
     assert len(x) == 6 and (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)  # the path ends at the centre
     assert window.plot_area.trajectory.image.image.shape == (25, 25, 4)
     named(window, "lossSliceButton").click()
-    qtbot.waitUntil(lambda: window.plot_area.trajectory.image.image.shape == (100, 100, 4), timeout=10000)
+    qtbot.waitUntil(lambda: window.plot_area.trajectory.image.image.shape == (200, 200, 4), timeout=10000)
 
 
 def test_a_network_run_saves_reopens_and_exports_a_gif(window, qtbot, tmp_path):

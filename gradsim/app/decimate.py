@@ -121,13 +121,13 @@ class Decimator:
         start = self._done
         skipped = int(np.floor((x[start] - x0) / width)) if start else 0
         tail = envelope(x[start:], y[start:], x0 + skipped * width, x1, columns - skipped) + start
-        kept = np.r_[self._kept, tail]
+        kept = np.concatenate([self._kept, tail])
         # rows in columns wholly left behind are settled; the newest column may still grow
         newest_column = x0 + np.floor((x[-1] - x0) / width) * width
         # (rounding may put the newest column's edge a hair past the newest row: that row stays unsettled)
         settled = min(int(np.searchsorted(x, newest_column, side="left")), n - 1)
         if settled > self._done:
-            self._done, self._kept = settled, kept[kept < settled]
+            self._done, self._kept = settled, kept[:np.searchsorted(kept, settled)]
         return kept
 
     def path(self, xy, view, pixels, epoch=0) -> np.ndarray:
@@ -137,7 +137,8 @@ class Decimator:
             self._reset(key)
         start = max(0, self._done - 1)  # one settled row before the tail gives its cell and direction
         tail = path_points(xy[start:], view, pixels) + start
-        kept = np.unique(np.r_[self._kept[self._kept < start], tail])
+        settled = self._kept[:np.searchsorted(self._kept, start)]  # both sorted: joined, they stay sorted
+        kept = np.concatenate([settled, tail])
         if n > 3:
             self._done = n - 2  # the newest two points may still turn
             self._kept = kept[kept < self._done]

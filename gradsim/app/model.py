@@ -25,16 +25,15 @@ from ..core import get_optimizer
 from ..core.datasets import make_dataset
 from ..experiment import MAX_RUNS, Experiment, RunConfig
 from . import protocol as p
+from .defaults import next_optimizer, proposed_hparams, with_problem_rates
 from .history import RunHistory
 from .runs import Until
-
-ADD_RUN_ORDER = ("adam", "momentum", "rmsprop", "nesterov", "adagrad", "adadelta", "nadam", "sgd")
 
 
 @dataclass(frozen=True)
 class LogEntry:
     """One event worth keeping: a divergence, a refused value, a lesson's progress."""
-    kind: str          # "diverged", "rejected", "info", "error"
+    kind: str          # "diverged", "rejected", "info", "lesson", "error"
     text: str
     step: int | None = None
     run: int | None = None
@@ -62,7 +61,9 @@ class AppModel:
 
     def __init__(self, experiment: Experiment | None = None, send: Callable[[Any], None] | None = None):
         self.send = send or (lambda command: None)
-        self.experiment = (experiment or Experiment.default()).validate()
+        # the default experiment is known good: checking it would compile its surface (sympy) in the window's
+        # process before the window shows; the session builds it, and `warm_up` compiles it here meanwhile
+        self.experiment = experiment.validate() if experiment is not None else _resolved(Experiment.default())
         self.generation = 0
         self.histories: list[RunHistory] = []
         self.info: p.ProblemInfo | None = None
@@ -142,7 +143,17 @@ class AppModel:
             e.model = {**e.model, "loss": "mse" if classes == 0 else "ce" if classes > 2 else "bce"}
         else:
             e.dataset, e.surface, e.surface_params, e.start = None, name, {}, None
-        self._take(e, "problem")
+        self._take_with_rates(e)
+
+    def _take_with_rates(self, e: Experiment) -> None:
+        """A new problem: every run gets the learning rate that works there (a rate that suits one surface
+        throws gradient descent off another at the second step)."""
+        before = [run.hparams.get("lr") for run in e.runs]
+        with_problem_rates(e)
+        if self._take(e, "problem"):
+            changed = [f"{self.label(i)}" for i, run in enumerate(e.runs) if run.hparams.get("lr") != before[i]]
+            if changed:
+                self._log(LogEntry("info", "learning rates set for this problem: " + ", ".join(changed), 0))
 
     def use_csv(self, path: str, task: str = "classification") -> None:
         """Train on a user's CSV file; raises ValueError naming the file, line and problem."""
@@ -151,7 +162,7 @@ class AppModel:
         data = make_dataset("csv", params, seed=e.seed)
         e.dataset, e.dataset_params, e.start = "csv", params, None
         e.model = {**e.model, "loss": "mse" if data.classes == 0 else "ce" if data.classes > 2 else "bce"}
-        self._take(e, "problem")
+        self._take_with_rates(e)
 
     def set_problem_param(self, name: str, value) -> bool:
         e = self._edited()
@@ -191,9 +202,8 @@ class AppModel:
         if len(self.experiment.runs) >= MAX_RUNS:
             return
         e = self._edited()
-        used = {run.optimizer for run in e.runs}
-        name = next((n for n in ADD_RUN_ORDER if n not in used), "adam")
-        e.runs.append(RunConfig(name, get_optimizer(name).resolve(), e.next_color()))
+        name = next_optimizer(e)  # with a rate that works on this problem
+        e.runs.append(RunConfig(name, proposed_hparams(e, name), e.next_color()))
         self._take(e, "runs", select=len(e.runs) - 1)
 
     def remove_run(self, index: int | None = None) -> None:
@@ -206,7 +216,7 @@ class AppModel:
 
     def set_optimizer(self, index: int, name: str) -> None:
         e = self._edited()
-        e.runs[index] = dataclasses.replace(e.runs[index], optimizer=name, hparams=get_optimizer(name).resolve(),
+        e.runs[index] = dataclasses.replace(e.runs[index], optimizer=name, hparams=proposed_hparams(e, name),
                                             name="")
         self._take(e, "optimizer")
 
@@ -517,6 +527,10 @@ class AppModel:
         self._set_playing(False)
         self.say(reply.text)
 
+    def note(self, text: str, kind: str = "info") -> None:
+        """Keep an event in the log (a lesson's progress, an export) at the step on screen."""
+        self._log(LogEntry(kind, text, self.shown_step()))
+
     def _log(self, entry: LogEntry) -> None:
         self.log.append(entry)
         self.logged.emit(entry)
@@ -535,6 +549,20 @@ class AppModel:
         e.steps_played = min(self.newest_step(), e.max_steps)
         e.changes = [c for c in e.changes if c["step"] <= e.steps_played]
         return e
+
+
+def _resolved(experiment: Experiment) -> Experiment:
+    """`experiment` with every run's hyperparameters complete (what `validate` does to them)."""
+    for run in experiment.runs:
+        run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
+    return experiment
+
+
+def warm_up(experiment: Experiment) -> None:
+    """Compile the experiment's surface ahead of the first edit (which checks it): run in a background thread."""
+    if not experiment.is_network:
+        from ..core import get_surface
+        get_surface(experiment.surface, experiment.surface_params)
 
 
 def _dataset_names() -> set[str]:

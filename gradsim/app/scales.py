@@ -68,8 +68,8 @@ class Scale:
             text = f"{quantity}, symmetric log (linear within ±{self.linear_width:.3g})"
         else:
             text = quantity
-        if self.logarithmic and self.clamped:
-            text += f"; below {self.floor:.0e} drawn at it"
+        if self.logarithmic and self.clamped:  # lower values (exact zeros too) are drawn on the floor
+            text += f" (floor {self.floor:.0e})"
         return text
 
     def ticks(self, low: float, high: float, most: int = 9) -> list[tuple[float, str]]:

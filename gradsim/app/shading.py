@@ -21,7 +21,7 @@ LINE_DARKENING = 0.55    # an iso-line pixel keeps this much of its colour
 # class shades (0..1 lightness) and marker symbols, for up to five classes
 CLASS_SHADES = (0.97, 0.18, 0.62, 0.40, 0.82)
 CLASS_SYMBOLS = ("o", "o", "s", "t", "d")
-REGION_LIGHT, REGION_DARK = np.array([243, 240, 232]), np.array([92, 94, 104])  # P(class 1) = 0 and 1
+REGION_LIGHT, REGION_DARK = np.array([246, 243, 236]), np.array([150, 153, 163])  # P(class 1) = 0 and 1
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class SurfaceSpec:
     view: tuple[float, float, float, float] = (-3.0, 3.0, -3.0, 3.0)  # xmin, xmax, ymin, ymax
     start: Point = (1.0, 1.0)
     note: str = ""
+    # Learning rates that work from `start` for 1,000 steps at least (tests/test_defaults.py walks them):
+    # plain gradient descent, heavy-ball momentum (β = 0.9), and a step length for the adaptive methods.
+    rates: tuple[float, float, float] = ()
 
 
 class Surface:
@@ -54,6 +57,20 @@ class Surface:
         self.expr, self._value_grad, self._hessian = _compile(spec.name, self.params.get("expr"))
         self.view = spec.view
         self.start = spec.start
+
+    @functools.cached_property
+    def rates(self) -> tuple[float, float, float]:
+        """(gradient descent, momentum, adaptive step) rates that work from the start: declared for the
+        built-in surfaces; for a typed formula, from the curvature at the start (a fifth of the largest
+        stable gradient step, 2/λmax), a third of that with momentum, and 1% of the view for a step."""
+        if self.spec.rates:
+            return self.spec.rates
+        xmin, xmax, ymin, ymax = self.view
+        step = 0.01 * math.hypot(xmax - xmin, ymax - ymin)
+        with np.errstate(all="ignore"):
+            curvature = float(np.max(np.abs(np.linalg.eigvalsh(self.hessian(np.array(self.start, dtype=float))))))
+        gradient = min(0.1, 0.4 / curvature) if math.isfinite(curvature) and curvature > 0 else 0.01
+        return gradient, gradient / 3, step
 
     @functools.cached_property
     def stationary_points(self) -> tuple[StationaryPoint, ...]:
@@ -222,14 +239,16 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
          HParam("b", 10.0, -1e3, 1e3, "linear", "b", "curvature along the rotated second axis"),
          HParam("angle", 0.0, -360.0, 360.0, "linear", "θ", "rotation of the axes, in degrees")),
         _quadratic_kind, (-3, 3, -3, 3), (-2.5, 1.5),
-        "½(a·u² + b·v²) with (u, v) the point rotated by θ; condition number max(|a|,|b|)/min(|a|,|b|)"),
+        "½(a·u² + b·v²) with (u, v) the point rotated by θ; condition number max(|a|,|b|)/min(|a|,|b|)",
+        rates=(0.05, 0.05, 0.1)),
     SurfaceSpec(
         "rosenbrock", "Rosenbrock's banana valley",
         lambda x, y, a, b: (a - x) ** 2 + b * (y - x**2) ** 2,
         (HParam("a", 1.0, -10.0, 10.0, "linear", "a", "position of the minimum (a, a²)"),
          HParam("b", 100.0, 0.0, 1e4, "log", "b", "steepness of the valley walls", low_open=True)),
         lambda a, b: [(a, a * a, "minimum")], (-2, 2, -1, 3), (-1.2, 1.0),
-        "(a − x)² + b(y − x²)²: a narrow curved valley"),
+        "(a − x)² + b(y − x²)²: a narrow curved valley",
+        rates=(0.001, 0.001, 0.05)),
     SurfaceSpec(
         "himmelblau", "Himmelblau's function",
         lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2, (),
@@ -238,13 +257,15 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
                  (-0.270845, -0.923039, "maximum"),
                  (0.086678, 2.884255, "saddle"), (-3.073026, -0.081353, "saddle"),
                  (3.385154, 0.073852, "saddle"), (-0.127961, -1.953715, "saddle")],
-        (-5, 5, -5, 5), (0.0, 0.0), "four equal minima, f = 0"),
+        (-5, 5, -5, 5), (0.0, 0.0), "four equal minima, f = 0",
+        rates=(0.01, 0.003, 0.1)),
     SurfaceSpec(
         "beale", "Beale's function",
         lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2, (),
         lambda: [(3.0, 0.5, "minimum"), (0.0, 1.0, "saddle"), (0.100538, -2.644514, "saddle")],
         (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5),
-        "minimum f(3, 0.5) = 0 in a flat, curved valley"),
+        "minimum f(3, 0.5) = 0 in a flat, curved valley",
+        rates=(0.003, 0.001, 0.1)),
     SurfaceSpec(
         "six_hump_camel", "Six-hump camel",
         lambda x, y: (4 - sp.Rational(21, 10) * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2, (),
@@ -255,27 +276,32 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
                  (0.0, 0.0, "saddle"), (-1.29607, -0.605084, "saddle"), (1.29607, 0.605084, "saddle"),
                  (1.109205, -0.768268, "saddle"), (-1.109205, 0.768268, "saddle"),
                  (-1.638068, -0.228674, "saddle"), (1.638068, 0.228674, "saddle")],
-        (-3, 3, -2, 2), (-1.5, 1.5), "two global minima f ≈ −1.0316 and four local ones"),
+        (-3, 3, -2, 2), (-1.5, 1.5), "two global minima f ≈ −1.0316 and four local ones",
+        rates=(0.01, 0.003, 0.05)),
     SurfaceSpec(
         "saddle", "Saddle", lambda x, y: (x**2 - y**2) / 2, (),
         lambda: [(0.0, 0.0, "saddle")], (-2, 2, -2, 2), (1.5, 0.05),
-        "½(x² − y²): down along y, up along x"),
+        "½(x² − y²): down along y, up along x",
+        rates=(0.003, 0.001, 0.01)),
     SurfaceSpec(
         "monkey_saddle", "Monkey saddle", lambda x, y: x**3 - 3 * x * y**2, (),
         lambda: [(0.0, 0.0, "saddle")], (-2, 2, -2, 2), (1.0, 0.2),
-        "x³ − 3xy²: a flat saddle with three valleys; the Hessian vanishes at the origin"),
+        "x³ − 3xy²: a flat saddle with three valleys; the Hessian vanishes at the origin",
+        rates=(0.0003, 3e-05, 0.003)),
     SurfaceSpec(
         "rastrigin", "Rastrigin's function",
         lambda x, y, A: 2 * A + x**2 - A * sp.cos(2 * sp.pi * x) + y**2 - A * sp.cos(2 * sp.pi * y),
         (HParam("A", 10.0, 0.0, 100.0, "linear", "A", "height of the ripples"),),
         _rastrigin_minima, (-5.12, 5.12, -5.12, 5.12), (3.3, -2.7),
-        "a bowl covered in ripples: a local minimum near every integer point"),
+        "a bowl covered in ripples: a local minimum near every integer point",
+        rates=(0.001, 0.001, 0.05)),
     SurfaceSpec(
         "ackley", "Ackley's function",
         lambda x, y: (-20 * sp.exp(-sp.Rational(1, 5) * sp.sqrt((x**2 + y**2) / 2))
                       - sp.exp((sp.cos(2 * sp.pi * x) + sp.cos(2 * sp.pi * y)) / 2) + sp.E + 20), (),
         lambda: [(0.0, 0.0, "minimum")], (-5, 5, -5, 5), (3.2, -2.8),
-        "a nearly flat outer region full of local minima around one sharp global minimum at the origin"),
+        "a nearly flat outer region full of local minima around one sharp global minimum at the origin",
+        rates=(0.01, 0.003, 0.05)),
     SurfaceSpec(
         "goldstein_price", "Goldstein–Price function",
         lambda x, y: ((1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2))
@@ -283,13 +309,15 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
         (), lambda: [(0.0, -1.0, "minimum"), (-0.6, -0.4, "minimum"), (1.8, 0.2, "minimum"), (1.2, 0.8, "minimum"),
                      (0.8, 0.2, "maximum"), (-0.4, -0.6, "saddle"), (1.2, -0.2, "saddle"),
                      (0.6, 0.4, "saddle"), (1.4, 0.6, "saddle")],
-        (-2, 2, -2, 2), (-1.0, 1.5),
-        "global minimum f(0, −1) = 3; values span six orders of magnitude"),
+        (-2, 2, -2, 2), (-1.5, -1.5),
+        "global minimum f(0, −1) = 3; values span six orders of magnitude",
+        rates=(1e-05, 1e-06, 0.03)),
     SurfaceSpec(
         "styblinski_tang", "Styblinski–Tang function",
         lambda x, y: (x**4 - 16 * x**2 + 5 * x + y**4 - 16 * y**2 + 5 * y) / 2, (),
         lambda: _styblinski_tang_points(), (-5, 5, -5, 5), (0.0, 4.0),
-        "four minima; the global one at (−2.9035, −2.9035)"),
+        "four minima; the global one at (−2.9035, −2.9035)",
+        rates=(0.001, 0.001, 0.05)),
     SurfaceSpec(
         "cliff", "Cliff",
         lambda x, y, wall, sharpness: y**2 / 2 - x + wall * sp.log(1 + sp.exp(sharpness * x)) / sharpness,
@@ -298,14 +326,16 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
                 low_open=True)),
         lambda wall, sharpness: [(-math.log(wall - 1) / sharpness, 0.0, "minimum")], (-12, 3, -4, 4), (-4.0, 1.5),
         "a gentle slope (gradient 1) running into a wall of slope h at x = 0: a step that lands on the wall "
-        "is thrown back h times farther than it came"),
+        "is thrown back h times farther than it came",
+        rates=(0.01, 0.003, 0.03)),
     SurfaceSpec(
         "plateau", "Plateau",
         lambda x, y, width: 1 - sp.exp(-(x**2 + y**2) / (2 * width**2)),
         (HParam("width", 1.0, 0.0, 100.0, "log", "w", "radius of the well; beyond it the surface is flat",
                 low_open=True),),
         lambda width: [(0.0, 0.0, "minimum")], (-4, 4, -4, 4), (3.5, 3.0),
-        "1 − exp(−r²/2w²): the gradient vanishes far from the minimum"),
+        "1 − exp(−r²/2w²): the gradient vanishes far from the minimum",
+        rates=(3, 0.3, 0.03)),
     SurfaceSpec(
         "custom", "Your formula", lambda x, y, expr: sp.Integer(0),
         (HParam("expr", "x**2 + 5*y**2 + sin(3*x)", kind=str, symbol="f(x, y)",

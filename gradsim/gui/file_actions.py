@@ -1,13 +1,14 @@
-"""Files: save and open experiments, export a panel, the runs as CSV, the trajectory as a GIF."""
+"""Files: save and open experiments, export a panel (PNG at a chosen width, or SVG), the runs as CSV,
+the trajectory as a GIF (made while the window goes on, with a progress dialog)."""
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QEventLoop, QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from ..experiment import Experiment
 from ..files import write_atomically
-from .export import export_plot, runs_csv, save_gif, widget_image
+from .export import MAX_EXPORT_WIDTH, export_plot, runs_csv
+from .gif_export import GifExport
 
 
 class FileActions(QObject):
@@ -50,10 +51,23 @@ class FileActions(QObject):
 
     # --- exports ---------------------------------------------------------------------------------------
     def export_panel_dialog(self, name: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export panel", f"{name}.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self.try_export(lambda: export_plot(self.plot_area.panel_widget(name), path), path)
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export panel", f"{name}.png",
+                                                   "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return
+        width = None
+        if path.lower().endswith(".png"):
+            widget = self.plot_area.panel_widget(name)
+            width, ok = QInputDialog.getInt(self.window, "Export panel", "Width in pixels:", 2 * widget.width(),
+                                            50, MAX_EXPORT_WIDTH, 100)
+            if not ok:
+                return
+        self.try_export(lambda: self.export_panel(name, path, width), path)
+
+    def export_panel(self, name: str, path: str, width: int | None = None) -> None:
+        """Panel `name` as PNG (`width` pixels wide) or SVG, with the runs' legend above it."""
+        self.plot_area.redraw()
+        export_plot(self.plot_area.panel_widget(name), path, width, legend=self.plot_area.legend)
 
     def export_csv_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export runs", "runs.csv", "CSV (*.csv)")
@@ -63,7 +77,7 @@ class FileActions(QObject):
     def export_gif_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export animation", "trajectory.gif", "GIF (*.gif)")
         if path:
-            self.try_export(lambda: self.export_gif(path), path)
+            self.start_gif(path)
 
     def try_export(self, export, path: str) -> bool:
         try:
@@ -80,30 +94,36 @@ class FileActions(QObject):
         write_atomically(path, runs_csv(model.histories, [run.optimizer for run in model.experiment.runs],
                                         network=model.experiment.is_network))
 
-    def export_gif(self, path: str, frames: int = 48) -> None:
-        """The trajectory panel at evenly spaced steps up to the one shown, as a looping GIF."""
-        model = self.model
-        model.play(False)
-        shown, keep = model.shown_step(), model.display_step
-        images = []
-        for step in np.unique(np.linspace(0, shown, frames).astype(int)):
-            model.display_step = int(step)
-            if model.experiment.is_network:
-                self._wait_for_boundary(int(step))
-            self.plot_area.draw_part(0, int(step))
-            images.append(widget_image(self.plot_area.trajectory.widget))
-        model.display_step = keep
-        self.plot_area.redraw()
-        save_gif(images, path)
+    def start_gif(self, path: str, frames: int = 48) -> GifExport:
+        """The trajectory up to the step on screen as a looping GIF, made while the window goes on;
+        a progress dialog shows the frames and can cancel."""
+        job = GifExport(self.plot_area, path, frames, self)
+        progress = QProgressDialog("Drawing the animation…", "Cancel", 0, max(1, len(job.steps)), self.window)
+        progress.setObjectName("gifProgress")
+        progress.setWindowTitle("Export animation")
+        progress.setWindowModality(Qt.WindowModal)  # the panels are drawn for the frames meanwhile
+        progress.setMinimumDuration(0)
+        progress.canceled.connect(job.cancel)
+        job.progress.connect(lambda done, total: (progress.setValue(done),
+                                                  progress.setLabelText(f"Frame {done} of {total}…")))
+        job.finished.connect(lambda written: (progress.close(), self.model.say(f"wrote {written}")))
+        job.failed.connect(lambda reason: (progress.close(), reason != "cancelled" and
+                                           QMessageBox.warning(self.window, "Export animation", reason)))
+        self.gif_job = job
+        job.start()
+        return job
 
-    def _wait_for_boundary(self, step: int, timeout_ms: int = 10_000) -> None:
-        """Ask the session for the selected run's boundary at `step` and wait for it (a GIF frame)."""
-        model = self.model
-        row_step = int(model.row(model.selected, step)["step"])
+    def export_gif(self, path: str, frames: int = 48) -> None:
+        """The same, waiting until the file is written (scripts and tests); raises ValueError if it fails."""
+        job = GifExport(self.plot_area, path, frames, self)
+        outcome = []
         loop = QEventLoop()
-        done = lambda: model.boundary is not None and model.boundary.step == row_step and loop.quit()  # noqa: E731
-        self.controller.boundary_ready.connect(done)
-        QTimer.singleShot(timeout_ms, loop.quit)
-        model.request_boundary(model.selected, step, self.plot_area.trajectory.view, 100, 100)
-        loop.exec()
-        self.controller.boundary_ready.disconnect(done)
+        job.finished.connect(lambda written: (outcome.append(""), loop.quit()))
+        job.failed.connect(lambda reason: (outcome.append(reason), loop.quit()))
+        job.start()
+        if not outcome:
+            loop.exec()
+        job.wait()
+        if outcome[0]:
+            raise ValueError(outcome[0])
+        self.model.say(f"wrote {path}")

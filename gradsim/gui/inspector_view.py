@@ -14,6 +14,8 @@ from ..core import get_optimizer
 from ..core.equations import explain, without_numbers
 from .equation_panel import EquationPanel
 
+PLAYING_INTERVAL_MS = 100
+
 
 class InspectorView(QGroupBox):
     def __init__(self, controller, equation_panel: EquationPanel, parent=None):
@@ -31,9 +33,15 @@ class InspectorView(QGroupBox):
         self._timer.timeout.connect(self.update_now)
         for signal in (controller.rows_changed, controller.shown_changed, controller.selection_changed,
                        controller.inspected, controller.run_changed, controller.revealed):
-            signal.connect(lambda *_: self._timer.start())
+            signal.connect(lambda *_: self._soon())
         equation_panel.parameterCombo.currentIndexChanged.connect(lambda _: self._timer.start())
         equation_panel.visibilityChanged.connect(lambda _: self._timer.start())
+
+    def _soon(self) -> None:
+        """Update at the next turn of the event loop; while playing, at most ten times a second (text that
+        changes faster cannot be read, and laying it out costs the panels' frames)."""
+        if not self._timer.isActive():
+            self._timer.start(PLAYING_INTERVAL_MS if self.model.playing else 0)
 
     def update_now(self) -> None:
         model = self.model

@@ -183,6 +183,8 @@ class LessonPlayer(QDockWidget):
     def play_current(self) -> None:
         step = self.lesson.steps[self.index]
         self.progressLabel.setText(f"Step {self.index + 1} of {len(self.lesson.steps)}")
+        self.window.model.note(f"lesson “{self.lesson.title}”: step {self.index + 1} of {len(self.lesson.steps)}",
+                               "lesson")
         self.text.setMarkdown(step.text)
         self.revealed = False
         self.paused = False
@@ -260,6 +262,8 @@ class LessonPlayer(QDockWidget):
         chosen = self.choices.checkedId()
         verdict = "" if chosen < 0 else ("Right! " if chosen == answer else "Not quite. ")
         self.answerLabel.setText(f"{verdict}Answer: <b>{step.question['choices'][answer]}</b>")
+        self.window.model.note(f"lesson step {self.index + 1}: the answer is “{step.question['choices'][answer]}”",
+                               "lesson")
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
         if not self.nextButton.isEnabled():
             self.prevButton.setFocus()

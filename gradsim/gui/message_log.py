@@ -45,7 +45,8 @@ class MessageLog(QDockWidget):
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         self.setWidget(self.table)
         self.style = Style()
-        self.setMinimumHeight(70)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
+        self.setMinimumHeight(60)
         for entry in self.model.log:
             self.add(entry)
         controller.logged.connect(self.add)
@@ -87,5 +88,5 @@ class MessageLog(QDockWidget):
 
     def sizeHint(self):
         hint = super().sizeHint()
-        hint.setHeight(110)
+        hint.setHeight(3 * (self.fontMetrics().height() + 4) + 8)  # two lines and the header
         return hint

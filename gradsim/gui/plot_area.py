@@ -16,7 +16,7 @@ from .theme import Style
 from .time_panel import RunData, TimeSeriesPanel
 from .trajectory_panel import TrajectoryPanel
 
-BOUNDARY_SIZE = 100  # a network's output grid
+BOUNDARY_SIZE = 200  # a network's output grid
 STANDARD = ("trajectoryPlot", "lossPlot", "lrPlot", "gradNormPlot")  # what a lesson may choose from
 
 
@@ -215,13 +215,15 @@ class PlotArea(QWidget):
             self._dirty = False
             self._frame_step = self.model.shown_step()
             self._show_legend()
-        if self.panels[self._part].widget.isVisible():  # a hidden panel costs one turn, no drawing
-            self.draw_part(self._part, self._frame_step)
-        self._part = (self._part + 1) % len(self.panels)
-        if self._part == 0:
-            self.redraws += 1
-        if self._part or self._dirty:
-            self.frame_timer.start()
+        try:
+            if self.panels[self._part].widget.isVisible():  # a hidden panel costs one turn, no drawing
+                self.draw_part(self._part, self._frame_step)
+        finally:  # a panel that failed to draw never stops the others
+            self._part = (self._part + 1) % len(self.panels)
+            if self._part == 0:
+                self.redraws += 1
+            if self._part or self._dirty:
+                self.frame_timer.start()
 
     def redraw(self) -> None:
         """Every panel at once, at the shown step (for exports and tests)."""

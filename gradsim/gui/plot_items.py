@@ -71,7 +71,7 @@ class Key(pg.GraphicsWidget):
 
     def __init__(self):
         super().__init__()
-        self.entries: list[tuple] = []  # ("line", QPen, text) or ("symbol", symbol, QPen, brush, text)
+        self.entries: list[tuple] = []  # ("line", pen, text), ("symbol", symbol, pen, brush, text), ("text", text)
         self.style = Style()
         self.setSizePolicy(pg.QtWidgets.QSizePolicy.Preferred, pg.QtWidgets.QSizePolicy.Fixed)
         self._resize()
@@ -96,6 +96,14 @@ class Key(pg.GraphicsWidget):
         x, middle = 8.0, self.boundingRect().height() / 2
         sample = 22 * self.style.scale
         for entry in self.entries:
+            if entry[0] == "text":  # words only
+                text = entry[1]
+                painter.setPen(QColor(self.style.muted))
+                width = metrics.horizontalAdvance(text)
+                painter.drawText(QRectF(x, 0, width + 2, self.boundingRect().height()), Qt.AlignVCenter | Qt.AlignLeft,
+                                 text)
+                x += width + 14
+                continue
             if entry[0] == "line":
                 _, line_pen, text = entry
                 painter.setPen(line_pen)
@@ -158,13 +166,19 @@ class Readout(QObject):
             self.hide()
             return
         self.item.setText(text)
-        # open towards the middle of the plot, so that every line stays inside it
-        right = scene_position.x() > area.center().x()
-        low = scene_position.y() > area.center().y()
-        self.item.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))
-        offset = 12.0
-        shifted = QPointF(scene_position.x() + (-offset if right else offset),
-                          scene_position.y() + (-offset if low else offset))
-        target = box.mapSceneToView(shifted)
-        self.item.setPos(target.x(), target.y())
+        self.item.setAnchor((0.0, 0.0))
         self.item.setVisible(True)
+        self.item.updateTransform(force=True)  # the text's size in pixels, for this view's scale
+        # beside the mouse, on whichever side keeps all of it inside the data area
+        size = self.item.mapRectToScene(self.item.boundingRect()).size()
+        offset = 12.0
+        x = scene_position.x() + offset
+        if x + size.width() > area.right():
+            x = scene_position.x() - offset - size.width()
+        y = scene_position.y() + offset
+        if y + size.height() > area.bottom():
+            y = scene_position.y() - offset - size.height()
+        x = min(max(x, area.left()), area.right() - size.width())
+        y = min(max(y, area.top()), area.bottom() - size.height())
+        target = box.mapSceneToView(QPointF(x, y))
+        self.item.setPos(target.x(), target.y())

@@ -1,6 +1,9 @@
 """The problem: a surface with its parameters and the start point, or a network on a dataset."""
 from __future__ import annotations
 
+import html
+import re
+
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -9,7 +12,7 @@ from ..core import SURFACES
 from ..core.datasets import DATASETS
 from ..core.mlp import ACTIVATIONS, INITS, LOSSES
 from ..core.specs import HParam
-from .editors import NumberEdit, ReasonLabel, make_editor, show_value
+from .editors import NumberEdit, ReasonLabel, TextEdit, make_editor, show_value
 
 NETWORK_DEFAULTS = {"activation": "tanh", "loss": "bce", "init": "xavier"}
 
@@ -154,6 +157,18 @@ class ProblemControls(QWidget):
             show_value(self.editors[spec.name], values.get(spec.name, spec.default))
 
     def _refused(self, field: str, reason: str) -> None:
+        editor = self.editors.get(field[3:]) if field.startswith("sp_") else None
+        if isinstance(editor, TextEdit):  # a formula stays as typed, with the error pointed at
+            typed = editor.text()
+            self.show_experiment()
+            show_value(editor, typed)
+            column = error_column(reason, typed)
+            caret = f"<pre>{html.escape(typed)}\n{' ' * (column - 1)}^</pre>" if column else ""
+            self.problemReason.say(f"{caret}{html.escape(reason)}")
+            if column:
+                editor.setCursorPosition(column - 1)
+            editor.setFocus()
+            return
         if field.startswith("sp_") or field in ("problem", "start"):
             self.problemReason.say(reason)
         elif field == "network":
@@ -197,3 +212,16 @@ class ProblemControls(QWidget):
             return
         if hidden != self.model.experiment.model.get("hidden") and self.model.set_network(hidden=hidden):
             self.networkReason.say("")
+
+
+def error_column(reason: str, text: str) -> int | None:
+    """Where in `text` (1-based) the formula's error is: the column the parser names, or the first place
+    of the name or symbol the message quotes."""
+    match = re.search(r"at column (\d+)", reason)
+    if match:
+        return max(1, min(int(match.group(1)), len(text) + 1))
+    for quoted in re.findall(r"'([^']+)'", reason):
+        where = text.find(quoted)
+        if where >= 0:
+            return where + 1
+    return None

@@ -83,8 +83,11 @@ class RunEditor(QGroupBox):
         history = self.model.histories[index] if index < len(self.model.histories) else None
         diverged = history is not None and history.status == "diverged"
         with QSignalBlocker(self.runList):
-            item.setText(self.model.label(index) + (f"  — diverged at step {history.diverged_at}" if diverged else ""))
+            item.setText(("✖ " if diverged else "") + self.model.label(index)
+                         + (f"  — diverged at step {history.diverged_at}" if diverged else ""))
             item.setForeground(QColor("#b00020") if diverged else self.palette().text().color())
+            item.setToolTip(f"diverged at step {history.diverged_at}" + (f": {history.reason}" if history.reason else "")
+                            if diverged else "")
             item.setCheckState(Qt.Checked if self.model.experiment.runs[index].visible else Qt.Unchecked)
         if index == self.model.selected:
             self._show_values()

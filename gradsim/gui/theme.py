@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget
 
@@ -55,8 +55,14 @@ class Style:
 
     @property
     def line_width(self) -> float:
-        """Curves and paths (thin lines paint several times faster in software rendering)."""
-        return 1.5 * self.scale
+        """The time panels' curves: one pixel at scale 1 (in software rendering a one-pixel line paints
+        three to five times faster than a wider one; benchmarks/bench_gui.py)."""
+        return 1.0 * self.scale
+
+    @property
+    def path_width(self) -> float:
+        """The trajectories on the contours: the panel's main subject, drawn bolder."""
+        return 2.0 * self.scale
 
     @property
     def marker_size(self) -> float:
@@ -122,10 +128,19 @@ class Appearance(QObject):
     def _apply(self, style: Style) -> None:
         self.style = style
         self.window.setFont(style.font())
-        dock = self.window.findChild(QDockWidget, "controlsDock")
-        if dock is not None:  # room for the larger labels and buttons ("Remove run", not "Remo")
-            dock.setMinimumWidth(int(CONTROLS_WIDTH * style.scale))
         self.changed.emit(style)
+        QTimer.singleShot(0, self._widen_controls)  # once the larger text is laid out
+
+    def _widen_controls(self) -> None:
+        """Room in the controls dock for its labels and buttons at this text size ("Remove run", not "Remo")."""
+        dock = self.window.findChild(QDockWidget, "controlsDock")
+        if dock is None:
+            return
+        width = int(CONTROLS_WIDTH * self.style.scale)
+        if self.style.scale > 1:  # larger text: as wide as the controls ask (at scale 1 the window's own width)
+            scroll = dock.widget()
+            width = max(width, scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8)
+        dock.setMinimumWidth(width)
 
     def restore(self) -> None:
         """The application's own palette again (the window is closing)."""

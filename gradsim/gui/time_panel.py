@@ -126,6 +126,7 @@ class TimeSeriesPanel(QObject):
     # --- what is shown --------------------------------------------------------------------------
     def set_runs(self, labels: list[str], colors: list[str], parts: list[Part]) -> None:
         """One curve per run and part; the panel starts again from step 0."""
+        self.readout.hide()  # it described the old runs
         for run in self.runs:
             for curve in run.curves:
                 self.widget.removeItem(curve)
@@ -177,8 +178,9 @@ class TimeSeriesPanel(QObject):
         """Every run's curves up to the step `shown` (the rows are cut there already)."""
         columns = max(50, int(self.box.width()))
         newest = max((int(d.steps[-1]) for d in data if d is not None and len(d.steps)), default=0)
-        if self.following:
-            x0, x1 = 0.0, nice_ceiling(max(newest, FIRST_STEPS))
+        if self.following:  # a little room left of step 0, so that the first point is not on the axis
+            x1 = nice_ceiling(max(newest, FIRST_STEPS))
+            x0 = -0.01 * x1
         else:
             x0, x1 = self.box.viewRange()[0]
         low, high = math.inf, -math.inf
@@ -242,7 +244,7 @@ class TimeSeriesPanel(QObject):
             y_range = self._y_range
         if (x0, x1) != self._x_range or y_range != self._y_range:
             self._x_range, self._y_range = (x0, x1), y_range
-            self.box.setRange(xRange=(x0 - 0.01 * (x1 - x0), x1), yRange=y_range, padding=0)
+            self.box.setRange(xRange=(x0, x1), yRange=y_range, padding=0)
 
     # --- looks and read-out -------------------------------------------------------------------------
     def restyle(self, style: Style) -> None:

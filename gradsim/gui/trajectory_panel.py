@@ -32,6 +32,7 @@ class TrajectoryPanel(QObject):
         self.widget = plot_widget()
         self.widget.setObjectName("trajectoryPlot")
         self.widget.setAccessibleName("Trajectory on the loss surface")
+        self.widget.setToolTip("Click to start every run from that point; drag to pan, wheel to zoom")
         item = self.widget.getPlotItem()
         self.box = item.vb
         item.setLabel("bottom", "x")
@@ -89,6 +90,7 @@ class TrajectoryPanel(QObject):
         """A surface's window (`view`, default the surface's own) and its marked critical points; the
         field follows with `show_field` when the session has computed it."""
         self.kind, self.info, self.field, self.boundary = "surface", info, None, None
+        self.readout.hide()  # it described the old problem
         self.data_points.setData([], [])
         self.curve_line.setData([], [])
         self.image.clear()
@@ -115,14 +117,14 @@ class TrajectoryPanel(QObject):
         self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
         self.colorbar.setLevels((levels.low, levels.high))
         self.colorbar.axis.setTicks([levels.ticks()])
-        self.colorbar.axis.setLabel("f, log scale" if levels.log else "f", color=self.style.foreground,
-                                    **{"font-size": f"{self.style.points(8):.1f}pt"})
         self.colorbar.setVisible(True)
+        self._show_marker_key()  # it names the colour scale too
 
     def set_network(self, info, view=None) -> None:
         """A network's data over `view` (default: the data with a margin), in greys and shapes by class;
         `show_boundary` then shades the plane by the selected run's output."""
         self.kind, self.info, self.field, self.boundary = "network", info, None, None
+        self.readout.hide()
         for marker in self.markers.values():
             marker.setData([], [])
         self.start_marker.setData([], [])
@@ -189,7 +191,7 @@ class TrajectoryPanel(QObject):
         self._labels = list(labels or [""] * len(colors))
         self.paths, self.heads = [], []
         for color in colors:
-            path = pg.PlotCurveItem(pen=pen(color, self.style.line_width + 0.5), connect="finite")
+            path = pg.PlotCurveItem(pen=pen(color, self.style.path_width), connect="finite")
             path.faded = False
             self.widget.addItem(path)
             self.paths.append(path)
@@ -220,7 +222,7 @@ class TrajectoryPanel(QObject):
         self._drawn[index] = shown
         path.setData(shown[:, 0], shown[:, 1], connect="finite")
         if path.faded != faded:
-            path.setPen(pen(self._colors[index], self.style.line_width + 0.5, faded=faded))
+            path.setPen(pen(self._colors[index], self.style.path_width, faded=faded))
             path.faded = faded
             head.setSymbol("x" if faded else "o")
             color = pg.mkColor(self._colors[index])
@@ -244,7 +246,7 @@ class TrajectoryPanel(QObject):
         axis.setStyle(tickFont=style.font(8))
         axis.setWidth(round(45 * style.scale))  # pyqtgraph's 45 px: room for the ticks and label at any size
         for index, path in enumerate(self.paths):
-            path.setPen(pen(self._colors[index], style.line_width + 0.5, faded=path.faded))
+            path.setPen(pen(self._colors[index], style.path_width, faded=path.faded))
             self.heads[index].setSize(style.marker_size)
         for marker in self.markers.values():
             marker.setSize(12 * style.scale)
@@ -267,7 +269,9 @@ class TrajectoryPanel(QObject):
         present = {k for _, _, k in (self.info.stationary if self.info is not None else ())}
         entries = [("symbol", symbol, pg.mkPen("k", width=1.5), pg.mkBrush(brush), name)
                    for kind, symbol, brush, name in MARKERS if kind in present]
-        entries.append(("symbol", "star", pg.mkPen("k"), pg.mkBrush("y"), "start (click to move)"))
+        entries.append(("symbol", "star", pg.mkPen("k"), pg.mkBrush("y"), "start"))
+        if self.field_levels is not None:
+            entries.append(("text", "colour: f" + (" (log)" if self.field_levels.log else "")))
         self.key.set_entries(entries, self.style)
 
     def _show_class_key(self) -> None:

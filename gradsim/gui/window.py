@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import html
+import threading
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QMainWind
                                QVBoxLayout, QWidget)
 
 from .. import __version__
-from ..app.model import AppModel
+from ..app.model import AppModel, warm_up
 from ..experiment import Experiment
 from ..lessons import load_lessons
 from .controller import Controller
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
         self.equation_panel.hide()
         self.message_log = MessageLog(self.controller, self)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.message_log)
-        self.resizeDocks([self.message_log], [96], Qt.Vertical)
+        self.resizeDocks([self.message_log], [self.message_log.sizeHint().height()], Qt.Vertical)
         self.appearance = Appearance(self)
         self.appearance.changed.connect(self.plot_area.restyle)
         self.appearance.changed.connect(self.ensemble_area.restyle)
@@ -97,6 +98,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         # The first contours need a compiled surface: show the window first, then build the runs.
         QTimer.singleShot(0, lambda: self.model.load(self.model.experiment))
+        # once the runs stand, compile the surface here too, for the first edit (which checks it)
+        self.controller.configured.connect(self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.controller.configured.disconnect(self._warm_up)
+        threading.Thread(target=warm_up, args=(self.model.experiment,), daemon=True, name="gradsim-warm-up").start()
+        QTimer.singleShot(0, lambda: self.resizeDocks([self.message_log], [self.message_log.sizeHint().height()],
+                                                      Qt.Vertical))
 
     def _dock_controls(self) -> None:
         panel = QWidget()
@@ -143,14 +152,11 @@ class MainWindow(QMainWindow):
         lessons.addAction(action("&Browse lessons…", "Ctrl+L", self.browse_lessons, "browseLessonsAction"))
         lessons.addAction(action("Export &handout (PDF or Markdown)…", "", self.export_handout, "exportHandoutAction"))
         lessons.addSeparator()
-        for lesson in load_lessons():
-            act = QAction(lesson.title, self)
-            act.setToolTip(lesson.goal)
-            act.triggered.connect(lambda _=None, chosen=lesson: self.start_lesson(chosen))
-            lessons.addAction(act)
         lessons.addSeparator()
         lessons.addAction(action("Presenter mode", "F5", lambda: self.set_presenter(not self.presenting),
                                  "presenterAction"))
+        # the lessons are read (and their scenes checked) when the menu first opens, not before the window shows
+        lessons.aboutToShow.connect(lambda: self._list_lessons(lessons))
         view = self.menuBar().addMenu("&View")
         view.addAction(action("Full screen", "F11", self.toggle_full_screen, "fullScreenAction"))
         view.addAction(action("Larger text", "Ctrl++", lambda: self.appearance.scale_text(1.15), "zoomInAction"))
@@ -192,6 +198,17 @@ class MainWindow(QMainWindow):
         action("Reset", "R", model.reset, "resetAction")
         action("Leave presenter mode", "Escape", lambda: narrator.stop() if narrator.active else self.set_presenter(False),
                "leavePresenterAction")
+
+    def _list_lessons(self, menu) -> None:
+        if getattr(self, "_lessons_listed", False):
+            return
+        self._lessons_listed = True
+        first = menu.actions()[2]  # after "Browse lessons" and its separator
+        for lesson in load_lessons():
+            act = QAction(lesson.title, self)
+            act.setToolTip(lesson.goal)
+            act.triggered.connect(lambda _=None, chosen=lesson: self.start_lesson(chosen))
+            menu.insertAction(first, act)
 
     # --- what tests, scripts and the lesson player use ----------------------------------------------------
     @property
