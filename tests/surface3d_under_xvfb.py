@@ -72,6 +72,10 @@ def main() -> int:
     window.model.scrub(20)  # scrubbing back puts them where they were
     back = pixels(view)
     assert np.mean(np.any(back != before, axis=2)) < changed / 4
+    view.camera.orbit(70, -20)  # the mouse turned the camera; Reset 3-D view brings it back
+    window.surface_views.bar.resetViewButton.click()
+    from gradsim.gui.surface_3d import CAMERA
+    assert {key: view.camera.opts[key] for key in CAMERA} == CAMERA
     print(f"rendered: {background:.0%} background, {colours} colours, {changed:.2%} changed after 60 steps")
     window.close()
     assert not view.renderer.thread.isRunning(), "the render thread outlived the window"

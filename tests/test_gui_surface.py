@@ -114,9 +114,12 @@ def test_the_3d_view_renders_under_a_real_display():
     env.pop("GRADSIM_NO_OPENGL", None)
     done = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
                            str(HERE / "surface3d_under_xvfb.py")], env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
     if done.returncode == 3:
         pytest.skip(f"no OpenGL under Xvfb here: {done.stdout.strip()}")
+    if "rendered" not in done.stdout and any(text in done.stderr for text in (
+            "Xvfb failed to start", "could not connect to display", "cannot open display")):
+        pytest.skip(f"Xvfb would not start here: {done.stderr.strip()[-300:]}")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "rendered" in done.stdout
 

@@ -16,6 +16,10 @@ from ..app.step_geometry import arrow_segments
 from .geometry_bar import COLORS, GeometryBar
 
 
+LEGEND_STYLE = ("QLabel {{ background: rgba(255, 255, 255, 215); border: 1px solid #aaa; padding: 1px 3px; "
+                "font-size: {size}; color: #222; }}")
+
+
 class GeometryOverlay:
     def __init__(self, bar: GeometryBar):
         self.bar = bar
@@ -38,8 +42,7 @@ class GeometryOverlay:
         plot.addItem(self.lookahead, ignoreBounds=True)
         # the legend is a label over the plot widget, so that it also stands over the 3-D view
         self.legend = QLabel(plot, objectName="arrowLegend")
-        self.legend.setStyleSheet("QLabel { background: rgba(255, 255, 255, 215); border: 1px solid #aaa; "
-                                  "padding: 2px 4px; font-size: 8pt; color: #222; }")
+        self._legend_size = ""
         self.legend.setAttribute(Qt.WA_TransparentForMouseEvents)
         self.legend.hide()
         plot.getPlotItem().vb.sigRangeChanged.connect(self._timer.start)
@@ -111,7 +114,10 @@ class GeometryOverlay:
         self.entries = [label for _, _, label in entries]
         text = "<br>".join(f"<span style='color:{color}'><b>{html.escape(mark)}</b></span> {html.escape(label)}"
                            for color, mark, label in entries)
-        if text != self.legend.text():
+        size = "8pt" if self.plot.width() >= 520 else "7pt"  # a small panel (a projector's 1024×768) keeps its view
+        if text != self.legend.text() or size != self._legend_size:
+            self._legend_size = size
+            self.legend.setStyleSheet(LEGEND_STYLE.format(size=size))
             self.legend.setText(text)
             self.legend.adjustSize()
         self.place_legend()
