@@ -329,3 +329,14 @@ def test_experiment_round_trip_and_checks(tmp_path):
             Experiment.load(str(bad))
     with pytest.raises(ValueError, match="cannot open"):
         Experiment.load(str(tmp_path / "missing.json"))
+
+
+def test_the_child_process_steps_with_one_blas_thread(monkeypatch):
+    """Several BLAS threads make a small network's step many times slower on a busy machine."""
+    from threadpoolctl import threadpool_info
+    from gradsim.app import session
+    seen = []
+    monkeypatch.setattr(session, "serve", lambda connection: seen.extend(
+        pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"))
+    session.main(None)
+    assert seen and set(seen) == {1}

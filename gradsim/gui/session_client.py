@@ -19,7 +19,7 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..app import protocol as p
-from ..app.session import TICK_SECONDS, Session, serve
+from ..app.session import TICK_SECONDS, Session, main
 
 SILENCE_SECONDS = 2.0  # no word from a playing session for this long: it is wedged
 COALESCE_AT = 64       # more commands than this waiting: drop the moot ones (protocol.newest_wins)
@@ -59,7 +59,7 @@ class ProcessSession(SessionClient):
         super().__init__(parent)
         context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self._connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), daemon=True, name="gradsim-session")
+        self.process = context.Process(target=main, args=(child,), daemon=True, name="gradsim-session")
         self.process.start()
         child.close()
         self._queue: collections.deque = collections.deque()
