@@ -24,11 +24,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gradsim.experiment import Experiment, RunConfig
     from gradsim.gui import MainWindow
+    from timing import run_until
 
     app = QApplication.instance() or QApplication(sys.argv)
     experiment = Experiment(dataset="moons", dataset_params={"n": args.n}, runs=[RunConfig("sgd", {"lr": 0.1})],
@@ -43,14 +44,6 @@ def main() -> None:
         last[0] = now
     heartbeat = QTimer()
     heartbeat.timeout.connect(beat)
-
-    def run_until(condition, seconds):
-        loop = QEventLoop()
-        check = QTimer()
-        check.timeout.connect(lambda: loop.quit() if condition() else None)
-        check.start(20)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
 
     run_until(lambda: window.ready, 60)
     window.model.set_speed(1000.0)
