@@ -60,7 +60,17 @@ def parse_expression(text: str) -> sp.Expr:
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ValueError(f"expression has {count} parts; the limit is {MAX_NODES}")
-    return _translate(tree.body)
+    return check_real(_translate(tree.body))
+
+
+def check_real(expr: sp.Expr, what: str = "expression") -> sp.Expr:
+    """`expr`, unless sympy made it complex (log(−1) = iπ) or infinite (1/(x − x) = zoo): numbers a
+    surface cannot take, which NumPy would otherwise cut to their real part or turn into NaN."""
+    if expr.has(sp.I):
+        raise ValueError(f"{what} has a complex value (it contains i, as log(-1) = iπ); a surface must be real")
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ValueError(f"{what} is infinite or undefined (as 1/0 is) where sympy simplifies it")
+    return expr
 
 
 def _translate(node: ast.AST) -> sp.Expr:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .expressions import parse_expression, sp, xy
+from .expressions import check_real, parse_expression, sp, xy
 from .specs import HParam, resolve_values, unknown_name_error
 
 Point = tuple[float, float]
@@ -165,10 +165,10 @@ def _compile(name: str, expr_text: str | None):
             raise ValueError(f"expression uses {expr.free_symbols - {X, Y}}; only x and y may vary")
     else:
         expr = spec.formula(X, Y, **symbols)
-    grad = [sp.diff(expr, v) for v in (X, Y)]
+    grad = [check_real(sp.diff(expr, v), "the formula's gradient") for v in (X, Y)]
     hess = [sp.diff(expr, X, X), sp.diff(expr, X, Y), sp.diff(expr, Y, Y)]
     # |x| differentiates to sign(x) and then to a Dirac delta; it is zero almost everywhere.
-    hess = [h.replace(sp.DiracDelta, lambda *args: sp.Integer(0)) for h in hess]
+    hess = [check_real(h.replace(sp.DiracDelta, lambda *args: sp.Integer(0)), "the formula's Hessian") for h in hess]
     args = (X, Y, *symbols.values())
     printer = _printer_class()
     value_grad = sp.lambdify(args, [expr, *grad], modules="numpy", cse=True, printer=printer)
@@ -331,8 +331,8 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
     SurfaceSpec(
         "plateau", "Plateau",
         lambda x, y, width: 1 - sp.exp(-(x**2 + y**2) / (2 * width**2)),
-        (HParam("width", 1.0, 0.0, 100.0, "log", "w", "radius of the well; beyond it the surface is flat",
-                low_open=True),),
+        # Not below 1e-3: a narrower well is a point, and 2w² underflows to 0 for w under 1e-154.
+        (HParam("width", 1.0, 1e-3, 100.0, "log", "w", "radius of the well; beyond it the surface is flat"),),
         lambda width: [(0.0, 0.0, "minimum")], (-4, 4, -4, 4), (3.5, 3.0),
         "1 − exp(−r²/2w²): the gradient vanishes far from the minimum",
         rates=(3, 0.3, 0.03)),
@@ -345,6 +345,6 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
 
 
 def get_surface(name: str, params: Mapping[str, Any] | None = None) -> Surface:
-    if name not in SURFACES:
+    if not isinstance(name, str) or name not in SURFACES:
         raise unknown_name_error("surface", name, SURFACES)
     return Surface(SURFACES[name], params)
