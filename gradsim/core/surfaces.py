@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .expressions import check_real, parse_expression, sp, xy
+from .expressions import check_real, parse_expression, sp, time_limit, xy
 from .specs import HParam, resolve_values, unknown_name_error
 
 Point = tuple[float, float]
@@ -154,8 +154,38 @@ class Surface:
         return tuple(polished)
 
 
-@functools.lru_cache(maxsize=64)
 def _compile(name: str, expr_text: str | None):
+    """(expression, value-and-gradient function, Hessian function) of a surface; a typed formula is
+    compiled under the time limit (expressions.TIME_LIMIT), and a refusal is remembered like a success,
+    so asking again costs nothing."""
+    if expr_text is None:
+        return _compiled(name, None)
+    _warm_up()  # sympy's modules are loaded before the clock starts
+    result = _compiled(name, expr_text)
+    if isinstance(result, str):
+        raise ValueError(result)
+    return result
+
+
+@functools.cache
+def _warm_up() -> None:
+    _compiled("custom", "x + y")
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(name: str, expr_text: str | None):
+    if expr_text is None:
+        return _build(name, None)
+    try:
+        with time_limit():
+            return _build(name, expr_text)
+    except ValueError as error:
+        return str(error)
+    except (ArithmeticError, RecursionError, MemoryError, TypeError) as error:  # from deep inside sympy/mpmath
+        return f"expression cannot be compiled: {type(error).__name__} in sympy ({error})"[:200]
+
+
+def _build(name: str, expr_text: str | None):
     spec = SURFACES[name]
     X, Y = xy()
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in spec.params if p.name != "expr"}
