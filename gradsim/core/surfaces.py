@@ -86,7 +86,7 @@ class Surface:
             f, gx, gy = self._value_grad(points[0], points[1], *self._numeric_args)
             return f, np.array((gx, gy), dtype=float)
         f, gx, gy = self._value_grad(points[..., 0], points[..., 1], *self._numeric_args)
-        grad = np.empty(points.shape)
+        grad = np.empty_like(points)  # laid out as the points are: x and y each contiguous for (N, 2) in F order
         grad[..., 0] = gx
         grad[..., 1] = gy
         if not isinstance(f, np.ndarray):  # a constant formula gives one number for every point
