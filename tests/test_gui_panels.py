@@ -43,6 +43,26 @@ def watch(area, part, check):
     return calls
 
 
+def labelled_ticks(panel):
+    """The y axis's labelled ticks as (pixel position, text), as the axis would draw them now."""
+    axis = panel.axis
+    low, high = panel.box.viewRange()[1]
+    size = axis.geometry().height()
+    out = []
+    for spacing, values in axis.tickValues(low, high, size):
+        for value, text in zip(values, axis.tickStrings(values, 1.0, spacing)):
+            if text:
+                out.append(((value - low) / (high - low) * size, text))
+    return sorted(out)
+
+
+def no_labels_overlap(panel):
+    from PySide6.QtGui import QFontMetricsF
+    height = QFontMetricsF(panel.axis.style["tickFont"] or panel.axis.font()).height()
+    positions = [p for p, _ in labelled_ticks(panel)]
+    return len(positions) >= 2 and min(b - a for a, b in zip(positions, positions[1:])) >= height
+
+
 def sign_changes(values):
     signs = np.sign(values)
     signs = signs[signs != 0]
@@ -117,6 +137,8 @@ def test_negative_losses_are_drawn_on_a_scale_that_shows_them(window, qtbot):
     area.redraw()
     panel = area.loss_panel
     assert panel.scale.mode == "gap" and "f* = -78.33" in panel.axis.labelText
+    for log_panel in (panel, area.lr_panel, area.grad_panel):  # two decades or thirty: labels never crowd
+        assert log_panel.scale.logarithmic and no_labels_overlap(log_panel), labelled_ticks(log_panel)
     for run in panel.runs:
         x, y = run.curves[0].getData()
         assert len(x) > 100 and np.all(np.isfinite(y))
@@ -140,7 +162,10 @@ def test_a_loss_that_underflows_never_stretches_the_axis(window, qtbot):
     panel = window.plot_area.loss_panel
     low, high = panel.box.viewRange()[1]
     assert panel.scale.mode == "log" and high - low < 40  # about thirty decades, not two hundred and fifty
-    assert "(floor 1e-" in panel.axis.labelText  # and the label says where lower values are drawn
+    assert panel.axis.labelText == "loss, log scale"  # short and plain; the key under the plot says the rest
+    note = panel.key.entries[-1][-1]
+    assert note.startswith("loss below 1e-") and " drawn at 1e-" in note
+    assert no_labels_overlap(panel)
 
 
 def test_the_loss_scale_can_be_chosen(window, qtbot):
@@ -325,6 +350,11 @@ def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(win
     assert area.legend.font().pointSizeF() > legend_before
     qtbot.waitUntil(lambda: dock.minimumWidth() > dock_before)  # widened once the larger text is laid out
     assert area.trajectory.paths[0].opts["pen"].widthF() > 2.0
+    key = area.trajectory.key  # minimum, start, colour scale: on two lines rather than cut at the edge
+    qtbot.waitUntil(lambda: key.boundingRect().height() > 1.5 * key._line_height())
+    from PySide6.QtGui import QFontMetricsF
+    widths = key._widths(QFontMetricsF(key.style.font(9)))
+    assert all(x + w <= key.boundingRect().width() for (x, _), w in zip(key.placements(), widths))
     remove = named(window, "removeRunButton", QPushButton)
     qtbot.waitUntil(lambda: remove.width() >= remove.sizeHint().width())  # "Remove run", not "Remo"
     window.darkAction.trigger()
@@ -362,6 +392,15 @@ def test_exports_open_png_at_the_width_asked_svg_csv_and_a_gif_with_early_frames
         assert image.format == "GIF" and image.n_frames == 12 and image.info.get("loop") == 0
         image.seek(11)
         assert image.info["duration"] > 500  # the end holds a moment
+        # every frame carries its step counter at its top left, under the runs' legend: light box, dark digits
+        top = image.height - window.plot_area.trajectory.widget.height()
+        counters = []
+        for k in range(12):
+            image.seek(k)
+            box = np.asarray(image.convert("L").crop((10, top + 8, 70, top + 24)), dtype=float)
+            assert (box > 200).mean() > 0.5 and box.min() < 100, k
+            counters.append(box)
+    assert not np.array_equal(counters[0], counters[-1])  # "step 0" is not the last step's counter
 
 
 def test_playback_starts_slow_enough_to_watch_and_goes_flat_out(window, qtbot):
@@ -370,3 +409,16 @@ def test_playback_starts_slow_enough_to_watch_and_goes_flat_out(window, qtbot):
     assert named(window, "speedLabel", QLabel).text() == f"{window.model.speed:,.0f}/s"
     speed.setValue(speed.maximum())
     assert window.model.speed == 0 and named(window, "speedLabel", QLabel).text() == "max"
+
+
+def test_the_message_log_shows_three_messages_at_1024_by_768_and_lesson_events(window, qtbot):
+    from gradsim.lessons import load_lessons
+    window.resize(1024, 768)
+    table = window.message_log.table
+    row = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.viewport().height() >= 3 * row)  # two divergences and a note, unscrolled
+    assert window.plot_area.loss_panel.widget.height() > 200  # and the plots keep their room
+    window.start_lesson(next(item for item in load_lessons() if item.path.stem == "02_learning_rate"))
+    lessons = [entry for entry in window.message_log.entries() if entry[2] == "lesson"]
+    assert lessons and "step 1 of 3" in lessons[-1][3]
+    qtbot.waitUntil(lambda: window.ready)

@@ -27,7 +27,10 @@ def test_a_run_below_the_known_minimum_falls_back_to_a_scale_that_shows_it():
 
 def test_the_log_floor_keeps_thirty_decades_and_says_so():
     scale = scales.choose("auto", 0.0, 14.4, 0.0)
-    assert scale.floor == pytest.approx(14.4e-30) and scale.clamped and "(floor 1e-29)" in scale.label()
+    assert scale.floor == pytest.approx(14.4e-30) and scale.clamped
+    assert scale.label() == "loss, log scale"  # the axis label stays short; the key under the plot says it
+    assert scale.floor_note() == "loss below 1e-29 drawn at 1e-29"
+    assert scales.choose("auto", 0.5, 14.4, 0.0).floor_note() == ""  # nothing below the floor: no note
     assert scale.transform(np.array([0.0, 1e-250]))[0] == pytest.approx(np.log10(14.4e-30))
 
 
@@ -67,3 +70,30 @@ def test_class_regions_and_points_are_never_in_a_run_colour():
     assert not colours & {c.lower() for c in PALETTE}
     assert all(len({r, g, b}) <= 3 and max(r, g, b) - min(r, g, b) < 20
                for r, g, b in (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colours))  # greys
+
+
+def tick_value(text: str) -> float:
+    """The number a tick label names: "0.02", "1000", "10⁻¹⁵" or "2·10⁻⁵"."""
+    if any(c in text for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        mantissa, _, power = text.rpartition("10")
+        return float(mantissa.rstrip("·") or 1) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+    return float(text)
+
+
+@pytest.mark.parametrize("low, high, pixels", [
+    (np.log10(5e-4), np.log10(0.06), 250),   # Styblinski–Tang's rates: two decades
+    (np.log10(12.0), 2.0, 250),              # loss − f* from 12 to 100
+    (np.log10(0.05), np.log10(0.9), 120),    # a network's loss on a short panel
+    (-30.0, 5.0, 250),                       # thirty-five decades
+    (np.log10(0.9), np.log10(0.99), 250),    # less than a decade
+    (-1.7, -1.6, 300),
+])
+def test_log_ticks_are_labelled_without_crowding(low, high, pixels):
+    label = 14.0  # a tick label's height in pixels
+    ticks, minor = scales.log_ticks(low, high, pixels, label)
+    positions = np.array([p for p, _ in ticks])
+    assert len(ticks) >= 2 and np.all((positions >= low - 1e-9) & (positions <= high + 1e-9))
+    assert np.min(np.diff(positions)) * pixels / (high - low) >= 1.5 * label  # no two labels overlap
+    for position, text in ticks:  # each label names its value
+        assert tick_value(text) == pytest.approx(10.0 ** position, rel=1e-6), text
+    assert not set(minor) & set(positions)

@@ -4,7 +4,7 @@ A logarithmic axis cannot show zero or a negative loss, and one run reaching 1e-
 other curve into a few pixels. So:
 
 - `log` for losses that stay positive, with a floor FLOOR_DECADES below the highest value shown
-  (lower values, exact zeros included, are drawn at the floor and the axis label says so);
+  (lower values, exact zeros included, are drawn at the floor, and `floor_note` says so);
 - `gap`, the loss minus the surface's known minimum f*, on a log axis with the same floor, where
   the surface knows f* ≠ 0 and no run went below it (Goldstein–Price, six-hump camel,
   Styblinski–Tang);
@@ -68,9 +68,14 @@ class Scale:
             text = f"{quantity}, symmetric log (linear within ±{self.linear_width:.3g})"
         else:
             text = quantity
-        if self.logarithmic and self.clamped:  # lower values (exact zeros too) are drawn on the floor
-            text += f" (floor {self.floor:.0e})"
         return text
+
+    def floor_note(self, quantity: str = "loss") -> str:
+        """Where values under a log axis's floor are drawn, in words ("" when there are none)."""
+        if not (self.logarithmic and self.clamped):
+            return ""
+        what = f"{quantity} − f*" if self.mode == "gap" else quantity
+        return f"{what} below {self.floor:.0e} drawn at {self.floor:.0e}"
 
     def ticks(self, low: float, high: float, most: int = 9) -> list[tuple[float, str]]:
         """Labelled tick positions between drawn coordinates `low` and `high` (symlog only: the other
@@ -84,6 +89,74 @@ class Scale:
         shown = [(pos, v) for pos, v in ticks if low <= pos <= high]
         step = max(1, math.ceil(len(shown) / most))
         return [(pos, _number(v)) for pos, v in shown[::step]]
+
+
+LOG_MULTIPLES = ((1,), (1, 3), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 8), tuple(range(1, 10)))
+
+
+def log_ticks(low: float, high: float, pixels: float, label_pixels: float) -> tuple[list[tuple[float, str]], list[float]]:
+    """Ticks for a log axis showing log10 values `low`..`high` on `pixels` pixels, whose labels are
+    `label_pixels` tall: (labelled [(position, text)], unlabelled minor positions).
+
+    The labels never come closer than 1.5 label heights: decades (every k-th when there are many),
+    then 1-2-5 or more multiples of each decade as room allows; a range under a decade that holds
+    fewer than two of those gets round values spaced evenly in the data instead.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low or pixels <= 0:
+        return [], []
+    per_decade = pixels / (high - low)
+    room = 1.5 * label_pixels
+    first, last = math.floor(low), math.ceil(high)
+    decades = [k for k in range(first, last + 1) if low <= k <= high]
+    if len(decades) >= 2 and per_decade < room * 2.5:  # many decades: every k-th decade, the others as minors
+        every = next(k for k in (1, 2, 3, 5, 10, 20, 25, 50, 100, 1000) if k * per_decade >= room)
+        labelled = [k for k in decades if k % every == 0] or decades[:1]
+        minor = [float(k) for k in decades if k % every]
+        return [(float(k), _power(k, 1)) for k in labelled], minor
+    chosen: tuple = ()
+    for multiples in LOG_MULTIPLES:
+        positions = _multiples(first, last, multiples, low, high)
+        if len(positions) >= 2 and np.min(np.diff(positions)) * per_decade < room:
+            break
+        chosen = multiples
+    labelled = _multiples(first, last, chosen, low, high) if chosen else []
+    if len(labelled) < 2:  # less than a decade: round values, evenly spaced in the data
+        values = _round_values(10.0 ** low, 10.0 ** high, max(2, int(pixels / (2.5 * label_pixels))))
+        ticks = [(float(np.log10(v)), _number(float(f"{v:.6g}"))) for v in values]
+        return ticks, []
+    every = set(labelled)
+    minor = [p for p in _multiples(first, last, tuple(range(1, 10)), low, high) if p not in every]
+    return [(p, _power(round(math.floor(p + 1e-9)), round(10.0 ** (p - math.floor(p + 1e-9))))) for p in labelled], minor
+
+
+def _multiples(first: int, last: int, multiples: tuple, low: float, high: float) -> list[float]:
+    positions = sorted(k + math.log10(m) for k in range(first, last + 1) for m in multiples)
+    return [p for p in positions if low - 1e-12 <= p <= high + 1e-12]
+
+
+def _round_values(low: float, high: float, most: int) -> list[float]:
+    """Round numbers between `low` and `high` (positive), evenly spaced, at most `most` of them."""
+    span = high - low
+    step = 10.0 ** math.floor(math.log10(span / max(1, most)))
+    for factor in (1, 2, 2.5, 5, 10):
+        if span / (factor * step) <= most:
+            step *= factor
+            break
+    start = math.ceil(low / step) * step
+    values = [start + i * step for i in range(int((high - start) / step + 1e-9) + 1)]
+    return [v for v in values if low <= v <= high and v > 0]
+
+
+def _power(exponent: int, multiple: int) -> str:
+    """multiple·10^exponent as a tick label: plainly for 0.001 to 10,000, else with a power of ten."""
+    value = multiple * 10.0 ** exponent
+    if -3 <= exponent <= 4:
+        return f"{value:.{max(0, -exponent)}f}" if exponent < 0 else f"{value:g}"
+    power = "10" + str(exponent).translate(SUPERSCRIPTS)
+    return power if multiple == 1 else f"{multiple}·{power}"
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def choose(mode: str, low: float, high: float, known_minimum: float | None = None) -> Scale:

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import checks
 from .noise import check_seed, generators, run_seeds
 from .optimizers import Optimizer, Step, get_optimizer
 from .schedules import make_lr_fn
@@ -99,8 +100,8 @@ class Stepper:
         self.hparams = self.optimizer.resolve(hparams)
         self.schedule, self._lr_at = make_lr_fn(schedule)
         self.clip = resolve_clip(clip)
-        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
-        self.max_param_norm = _check_positive("max_param_norm", max_param_norm)
+        self.grad_noise = checks.grad_noise(grad_noise)
+        self.max_param_norm = checks.max_param_norm(max_param_norm)
         self._max_norm_sq = self.max_param_norm ** 2
         self.seed = check_seed(seed)
         params = _check_start(start, problem.dim)
@@ -139,7 +140,7 @@ class Stepper:
         self._pending = None
 
     def set_grad_noise(self, grad_noise: float) -> None:
-        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
+        self.grad_noise = checks.grad_noise(grad_noise)
         self._noise = None
         self._pending = None
 
@@ -351,7 +352,7 @@ def _check_start(start, dim: int) -> np.ndarray:
         raise ValueError("a start point is needed")
     try:
         params = np.array(start, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"start must be numbers, got {start!r}") from None
     if params.ndim not in (1, 2) or params.shape[-1] != dim:
         raise ValueError(f"start must have shape ({dim},) or (N, {dim}), got shape {params.shape}")
@@ -371,17 +372,5 @@ def _check_steps(n) -> int:
 
 
 def _check_nonnegative(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not (value >= 0 and np.isfinite(value)):
-        raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
-    return value
+    return checks.nonnegative(name, value)
 
-
-def _check_positive(name: str, value) -> float:
-    value = _check_nonnegative(name, value)
-    if value == 0:
-        raise ValueError(f"{name} must be positive")
-    return value

@@ -6,12 +6,13 @@ session errors: nothing overwrites anything (the toolbar's status line only show
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QHeaderView, QTableWidget, QTableWidgetItem
 
 from .theme import Style
 
 MAX_ROWS = 5000  # shown; the model keeps every entry
+SHOWN_ROWS = 3   # the dock's height at first, in messages
 KIND_TITLES = {"diverged": "diverged", "rejected": "refused", "error": "error", "info": "note", "lesson": "lesson"}
 FIELD_NAMES = {"problem": "problem", "start": "start point", "network": "network", "runs": "runs",
                "optimizer": "optimizer", "schedule": "schedule", "clip": "clipping", "grad_noise": "gradient noise",
@@ -46,7 +47,7 @@ class MessageLog(QDockWidget):
         self.setWidget(self.table)
         self.style = Style()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
-        self.setMinimumHeight(60)
+        self.setMinimumHeight(60)  # a line and the header, when the window is small
         for entry in self.model.log:
             self.add(entry)
         controller.logged.connect(self.add)
@@ -76,6 +77,7 @@ class MessageLog(QDockWidget):
 
     def restyle(self, style: Style) -> None:
         self.style = style
+        self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(style.font()).height() + 4)
         for row in range(self.table.rowCount()):
             kind = self.table.item(row, 2).text()
             if kind in ("diverged", "refused", "error"):
@@ -87,6 +89,9 @@ class MessageLog(QDockWidget):
         return f"{index + 1}" + (f" {runs[index].name}" if index < len(runs) and runs[index].name else "")
 
     def sizeHint(self):
+        """Tall enough for its title, the header and SHOWN_ROWS messages (two divergences and a note)."""
         hint = super().sizeHint()
-        hint.setHeight(3 * (self.fontMetrics().height() + 4) + 8)  # two lines and the header
+        rows = SHOWN_ROWS * self.table.verticalHeader().defaultSectionSize()
+        title = self.fontMetrics().height() + 8
+        hint.setHeight(title + self.table.horizontalHeader().sizeHint().height() + rows + 2 * self.table.frameWidth())
         return hint

@@ -67,13 +67,17 @@ def style_plot(widget: pg.PlotWidget, style: Style, title: str | None = None) ->
 
 
 class Key(pg.GraphicsWidget):
-    """A one-line key drawn outside the data area: a line or symbol sample and a name per entry."""
+    """A key drawn outside the data area: a line or symbol sample and a name per entry, on as many
+    lines as the plot's width needs (never cut at its edge)."""
+
+    GAP = 14  # between entries
 
     def __init__(self):
         super().__init__()
         self.entries: list[tuple] = []  # ("line", pen, text), ("symbol", symbol, pen, brush, text), ("text", text)
         self.style = Style()
         self.setSizePolicy(pg.QtWidgets.QSizePolicy.Preferred, pg.QtWidgets.QSizePolicy.Fixed)
+        self._lines = 0
         self._resize()
 
     def set_entries(self, entries: list[tuple], style: Style | None = None) -> None:
@@ -83,26 +87,58 @@ class Key(pg.GraphicsWidget):
         self._resize()
         self.update()
 
+    def _sample(self) -> float:
+        return 22 * self.style.scale
+
+    def _widths(self, metrics: QFontMetricsF) -> list[float]:
+        """Each entry's width: its sample (if any) and its text."""
+        return [metrics.horizontalAdvance(entry[1]) + 2 if entry[0] == "text"
+                else self._sample() + 4 + metrics.horizontalAdvance(entry[-1]) + 2 for entry in self.entries]
+
+    def placements(self, width: float | None = None) -> list[tuple[float, int]]:
+        """(x, line) of each entry, wrapped to `width` (default the key's own)."""
+        metrics = QFontMetricsF(self.style.font(9))
+        width = self.boundingRect().width() if width is None else width
+        x, line, out = 8.0, 0, []
+        for entry_width in self._widths(metrics):
+            if x > 8.0 and x + entry_width > width - 4:
+                x, line = 8.0, line + 1
+            out.append((x, line))
+            x += entry_width + self.GAP
+        return out
+
+    def _line_height(self) -> float:
+        return QFontMetricsF(self.style.font(9)).height() + 4
+
     def _resize(self) -> None:
-        height = QFontMetricsF(self.style.font(9)).height() + 6 if self.entries else 0
+        width = self.boundingRect().width()
+        self._lines = (max((line for _, line in self.placements(width)), default=0) + 1
+                       if self.entries and width > 50 else 1)
+        height = self._lines * self._line_height() + 2 if self.entries else 0
         self.setPreferredHeight(height)
         self.setMaximumHeight(height)
         self.setMinimumHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        lines = max((line for _, line in self.placements()), default=0) + 1 if self.entries else 1
+        if lines != self._lines:
+            self._resize()
 
     def paint(self, painter, *args) -> None:
         font = self.style.font(9)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        x, middle = 8.0, self.boundingRect().height() / 2
-        sample = 22 * self.style.scale
-        for entry in self.entries:
+        line_height = self._line_height()
+        sample = self._sample()
+        for entry, (x, line) in zip(self.entries, self.placements()):
+            top = 1 + line * line_height
+            middle = top + line_height / 2
             if entry[0] == "text":  # words only
                 text = entry[1]
                 painter.setPen(QColor(self.style.muted))
-                width = metrics.horizontalAdvance(text)
-                painter.drawText(QRectF(x, 0, width + 2, self.boundingRect().height()), Qt.AlignVCenter | Qt.AlignLeft,
-                                 text)
-                x += width + 14
+                painter.drawText(QRectF(x, top, metrics.horizontalAdvance(text) + 2, line_height),
+                                 Qt.AlignVCenter | Qt.AlignLeft, text)
                 continue
             if entry[0] == "line":
                 _, line_pen, text = entry
@@ -115,10 +151,8 @@ class Key(pg.GraphicsWidget):
                 pg.graphicsItems.ScatterPlotItem.drawSymbol(painter, symbol, 9 * self.style.scale, symbol_pen, brush)
                 painter.restore()
             painter.setPen(QColor(self.style.foreground))
-            width = metrics.horizontalAdvance(text)
-            painter.drawText(QRectF(x + sample + 4, 0, width + 2, self.boundingRect().height()),
+            painter.drawText(QRectF(x + sample + 4, top, metrics.horizontalAdvance(text) + 2, line_height),
                              Qt.AlignVCenter | Qt.AlignLeft, text)
-            x += sample + 4 + width + 14
 
 
 class Readout(QObject):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFontMetricsF
 
 from ..app import scales
 from ..app.decimate import Decimator
@@ -76,10 +77,15 @@ class ScaleAxis(pg.AxisItem):
             ticks = self.loss_scale.ticks(low, high)
             self._labels = {round(position, 9): text for position, text in ticks}
             return [(1.0, [position for position, _ in ticks])]
+        if self.loss_scale.logarithmic:  # labels that never crowd (pyqtgraph labels every minor tick)
+            font = self.style.get("tickFont") or self.font()
+            ticks, minor = scales.log_ticks(low, high, size, QFontMetricsF(font).height())
+            self._labels = {round(position, 9): text for position, text in ticks}
+            return [(1.0, [position for position, _ in ticks]), (None, minor)]
         return super().tickValues(low, high, size)
 
     def tickStrings(self, values, scale, spacing):
-        if self.loss_scale.mode == "symlog":
+        if self.loss_scale.mode == "symlog" or self.loss_scale.logarithmic:
             return [self._labels.get(round(v, 9), "") for v in values]
         return super().tickStrings(values, scale, spacing)
 
@@ -120,6 +126,7 @@ class TimeSeriesPanel(QObject):
         self._x_range = (0.0, float(FIRST_STEPS))
         self._y_range = (0.0, 1.0)
         self._label = ""
+        self._floor_note = ""
         self.box.setRange(xRange=self._x_range, yRange=self._y_range, padding=0)
         self.restyle(self.style)
 
@@ -204,6 +211,8 @@ class TimeSeriesPanel(QObject):
             low, high = min(low, self.threshold), max(high, self.threshold)
         self.scale = scales.choose(self.mode, low, high, known_minimum)
         self.axis.set_scale(self.scale)
+        if self.scale.floor_note(self.quantity) != self._floor_note:
+            self._show_key()
         for run, rows, pieces in zip(self.runs, data, kept):
             for j, curve in enumerate(run.curves):
                 if rows is None or pieces is None or j >= len(pieces):
@@ -265,6 +274,9 @@ class TimeSeriesPanel(QObject):
         if self.threshold is not None:
             entries.append(("line", pen(self.style.error, max(1.0, self.style.scale), "dash"),
                             f"clipping threshold {self.threshold:g}"))
+        self._floor_note = self.scale.floor_note(self.quantity)
+        if self._floor_note:  # where values too small for the axis are (its label stays short)
+            entries.append(("text", self._floor_note))
         self.key.set_entries(entries, self.style)
 
     def _describe(self, x: float, y: float) -> str | None:
