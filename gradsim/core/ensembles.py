@@ -256,13 +256,17 @@ class _Outputs:
     def blank_after_divergence(self) -> None:
         if self.keep == "final" or not np.any(self.diverged_at >= 0):
             return
-        rows = len(self.params)
-        broken = np.arange(rows)[:, None] >= np.where(self.diverged_at >= 0, self.diverged_at, rows)[None, :]
         arrays = [self.params, self.loss]
         if self.keep == "trace":
             arrays += [self.grad, self.lr_eff, self.update, *self.state.values()]
-        for array in arrays:
-            array[broken] = np.nan
+        # Runs grouped by the step they broke at: each group's rows from there on, and no other cell.
+        runs = np.flatnonzero(self.diverged_at >= 0)
+        runs = runs[np.argsort(self.diverged_at[runs], kind="stable")]
+        at = self.diverged_at[runs]
+        firsts = np.flatnonzero(np.diff(at, prepend=-1))
+        for first, stop in zip(firsts, [*firsts[1:], len(runs)]):
+            for array in arrays:
+                array[at[first]:, runs[first:stop]] = np.nan
 
 
 def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, steps: int, out: _Outputs,
@@ -285,8 +289,8 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
             out.diverged_at[rows][invalid] = 0
             bad_loss, bad_grad = loss[invalid], grad[invalid]
             loss[invalid], grad[invalid] = 0.0, 0.0  # so that they never trip the checks below
-        any_dead = invalid.any()
-        frozen = invalid[:, None]  # runs that no longer move
+        any_dead = any_invalid = invalid.any()
+        held = np.flatnonzero(invalid)  # runs that no longer move
         frozen_norms = 0.0  # their points' squared norms, summed: a constant the quick test subtracts
         state = optimizer.init(params, hp)
         # State the optimizer hands back untouched from its zero start (Adam's v_max without AMSGrad)
@@ -346,13 +350,13 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
             else:
                 moved = params + step.delta
             if any_dead:  # a diverged run stays where it was
-                np.copyto(moved, params, where=frozen)
+                _hold(moved, params, held)
             new_loss, new_grad = problem.loss_grad(moved, k + 1)
-            if any_dead and invalid.any():
+            if any_invalid:
                 new_loss[invalid], new_grad[invalid] = 0.0, 0.0
             # Three reductions say whether every run is fine; only if not, the exact per-run test.
             # (einsum, not vdot: OpenBLAS runs a long dot product in threads, which stall on a busy machine)
-            total = float(np.sum(new_loss)) + float(np.einsum("ij,ij->", new_grad, new_grad))
+            total = float(np.add.reduce(new_loss)) + float(np.einsum("ij,ij->", new_grad, new_grad))
             norms = float(np.einsum("ij,ij->", moved, moved)) - frozen_norms
             if not (math.isfinite(total) and norms <= 0.5 * job.max_norm_sq):
                 ok = ((np.einsum("ij,ij->i", moved, moved) <= job.max_norm_sq) & np.isfinite(new_loss)
@@ -362,7 +366,7 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
                     out.diverged_at[rows.start + np.nonzero(broke)[0]] = k + 1
                     alive &= ~broke
                     any_dead = True
-                    frozen = ~alive[:, None]
+                    held = np.flatnonzero(~alive)
                     moved[broke], new_loss[broke], new_grad[broke] = params[broke], loss[broke], grad[broke]
                     frozen_norms += float(np.einsum("ij,ij->", moved[broke], moved[broke]))
             params, loss, grad, state = moved, new_loss, new_grad, step.state
@@ -374,6 +378,13 @@ def _run_chunk(job: _Job, starts: np.ndarray, hp: dict, noise_seeds, target, ste
             out.reached[rows.start + np.nonzero(invalid)[0]] = False  # their zeroed loss met no tolerance
             out.loss_final[rows.start + np.nonzero(invalid)[0]] = bad_loss
             out.grad_final[rows.start + np.nonzero(invalid)[0]] = bad_grad
+
+
+def _hold(moved: np.ndarray, params: np.ndarray, runs: np.ndarray) -> None:
+    """moved[runs] = params[runs], a coordinate at a time (several times faster than a masked copy)."""
+    for j in range(moved.shape[1]):
+        column = moved[:, j]
+        column[runs] = params[runs, j]
 
 
 def _record_update(out: _Outputs, k: int, rows: slice, raw, lr, step, zero_state: dict, into: dict | None) -> None:
