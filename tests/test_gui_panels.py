@@ -337,6 +337,13 @@ def test_held_out_data_shows_its_loss_and_accuracy_beside_the_training_ones(wind
     np.testing.assert_array_equal(y, history.get("extra.test_accuracy"))
     x, y = area.loss_panel.runs[0].curves[1].getData()
     np.testing.assert_allclose(10 ** y, history.get("extra.test_loss"), rtol=1e-12)
+    # five panels on a 1024×768 screen: each plot fits its widget (long titles cut short with …)
+    window.resize(1024, 768)
+    shown = [panel.widget for panel in area.panels if panel.widget.isVisible()]
+    assert len(shown) == 5
+    qtbot.waitUntil(lambda: all(w.getPlotItem().width() <= w.width() + 1 for w in shown))
+    titles = [w.getPlotItem().titleLabel.text for w in shown]
+    assert any(title.endswith("…") for title in titles) and titles[0].startswith("Decision regions")
 
 
 def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(window, qtbot):
@@ -364,6 +371,8 @@ def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(win
         assert panel.key.boundingRect().height() >= lines * panel.key._line_height()  # and every line shown
     remove = named(window, "removeRunButton", QPushButton)
     qtbot.waitUntil(lambda: remove.width() >= remove.sizeHint().width())  # "Remove run", not "Remo"
+    table = window.message_log.table  # the messages keep three rows in sight at the larger text
+    qtbot.waitUntil(lambda: table.viewport().height() >= 3 * table.verticalHeader().defaultSectionSize())
     window.darkAction.trigger()
     qtbot.waitUntil(lambda: named(window, "messageTable").palette().color(QPalette.Base).lightness() < 80)
     assert window.transport.palette().color(QPalette.Window).lightness() < 80

@@ -204,6 +204,6 @@ def _number(value: float) -> str:
         return "0"
     magnitude = abs(value)
     if 1e-3 <= magnitude < 1e5:
-        return f"{value:g}"
+        return f"{value:g}".replace("-", "−")
     exponent = int(round(math.log10(magnitude)))
-    return ("−" if value < 0 else "") + f"1e{exponent}"
+    return ("−" if value < 0 else "") + "10" + str(exponent).translate(SUPERSCRIPTS)  # as the log axes write it

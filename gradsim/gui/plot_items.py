@@ -6,7 +6,8 @@ from typing import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
+from PySide6.QtWidgets import QApplication
 
 from .theme import Style
 
@@ -34,14 +35,48 @@ def pen(color, width: float, style: str = "solid", faded: bool = False) -> QPen:
 
 class PlotItem(pg.PlotItem):
     """A plot whose title row is as tall as its title's text (pyqtgraph fixes it at 30 px, which cuts
-    a large title in presenter mode)."""
+    a large title in presenter mode), and whose title is cut short with "…" on a narrow plot (pyqtgraph
+    makes the plot at least as wide as its title, so five panels on a small screen ran off its edge)."""
+
+    _title = None
+    _title_args: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = self.titleLabel
+        keep_height = label.updateMin
+
+        def update_min():  # pyqtgraph's LabelItem asks for its text's width again at every resize
+            keep_height()
+            label.setMinimumWidth(0)
+        label.updateMin = update_min
+        update_min()
 
     def setTitle(self, title=None, **args):
-        super().setTitle(title, **args)
-        if title is not None:
+        self._title, self._title_args = title, args
+        self._show_title(title)
+        self._fit_title()
+
+    def _show_title(self, text) -> None:
+        super().setTitle(text, **self._title_args)
+        if text is not None:
             height = math.ceil(self.titleLabel.item.boundingRect().height()) + 2
             self.titleLabel.setMaximumHeight(height)
             self.layout.setRowFixedHeight(0, height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        if self._title and self.width() > 0:
+            font = QFont(QApplication.font())
+            size = str(self._title_args.get("size", ""))
+            if size.endswith("pt"):
+                font.setPointSizeF(float(size[:-2]))
+            fitted = QFontMetricsF(font).elidedText(self._title, Qt.ElideRight, max(20.0, self.width() - 12))
+            if fitted != self.titleLabel.text:
+                self._show_title(fitted)
 
 
 def plot_widget(**kwargs) -> pg.PlotWidget:
