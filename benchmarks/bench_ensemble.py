@@ -1,6 +1,7 @@
 """Ensemble speed against PyTorch batched float64 on the same work, side by side in one run.
 
     python benchmarks/bench_ensemble.py          # the comparison needs torch: pip install torch==2.13.0
+    python benchmarks/bench_ensemble.py --optimizers adam --keeps trace --no-basins   # one line, quickly
 
 10,000 starts on Rosenbrock, 300 steps, float64, in three ways:
 1. full trace: gradsim keeps everything `simulate` records (point, loss, gradient, rate, effective
@@ -76,6 +77,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--optimizers", default=",".join(HPARAMS), help="comma-separated")
     parser.add_argument("--torch-threads", type=int, default=0, help="torch's intra-op threads (0: its default)")
+    parser.add_argument("--keeps", default="trace,final", help="comma-separated: trace (full trace), final (final state only)")
+    parser.add_argument("--no-basins", action="store_true", help="skip the basin map")
     args = parser.parse_args()
     if torch and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -86,6 +89,8 @@ def main():
     starts = np.random.default_rng(0).uniform([-2, -1], [2, 3], size=(args.runs, 2))
     work = args.runs * args.steps
     for keep, record, goal in (("trace", True, 1.5), ("final", False, 3.0)):
+        if keep not in args.keeps.split(","):
+            continue
         title = "full trace" if keep == "trace" else "final state only"
         print(f"\n{args.runs:,} starts on Rosenbrock, {args.steps} steps, {title} (run-steps per second):")
         print(f"  {'optimizer':<10} {'gradsim':>12} {'torch':>12} {'ratio':>7} {'CPU ratio':>10}")
@@ -102,6 +107,9 @@ def main():
                 if name == "adam":
                     line += f"   (goal: {goal}x)"
             print(line)
+
+    if args.no_basins:
+        return
 
     def basin_map():
         t0 = time.perf_counter()

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import gradsim
+from gradsim.core import ensembles as ensemble_module
 from gradsim.core.basins import DIVERGED, NOT_CONVERGED, PENDING, basin_bands, grid_starts
 
 
@@ -62,7 +63,8 @@ def test_without_known_minima_the_gathering_points_are_found():
     assert np.all(m.basin[:, :5] == m.basin[0, 0]) and np.all(m.basin[:, 5:] == m.basin[0, 9])
 
 
-def test_the_progressive_form_yields_coarse_then_fine_and_reports_progress():
+def test_the_progressive_form_yields_coarse_then_fine_and_reports_progress(monkeypatch):
+    monkeypatch.setattr(ensemble_module, "CHUNK_BYTES", dict.fromkeys(ensemble_module.KEEPS, 64 * 1024))  # 4,096 runs
     seen = []
     maps = list(gradsim.iter_basins(surface="himmelblau", optimizer="sgd", hparams={"lr": 0.01}, steps=50,
                                     resolutions=[(8, 8), (100, 100)], progress=lambda done, total: seen.append((done, total))))
