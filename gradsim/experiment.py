@@ -7,10 +7,12 @@ problem, so a corrupt or foreign file never replaces the current work. Qt-free.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .core import checks
 from .core.optimizers import get_optimizer
 from .files import write_atomically
 from .core.schedules import make_lr_fn
@@ -21,6 +23,7 @@ from .core.surfaces import get_surface
 FORMAT = "gradsim-experiment"
 VERSION = 1
 MAX_RUNS = 8
+MAX_STEPS = 10**9  # a run's step limit (the timeline is a C int)
 RUN_MODEL_KEYS = ("activation", "loss", "init", "init_std")  # what one run may change of the network
 
 
@@ -29,6 +32,17 @@ def check_run_model(model: dict) -> None:
     extra = set(model) - set(RUN_MODEL_KEYS)
     if extra:
         raise ValueError(f"a run may set {', '.join(RUN_MODEL_KEYS)}; not {', '.join(sorted(extra))}")
+
+
+def _batch_size(field: str, value) -> int | None:
+    return None if value is None else checks.whole(f"{field} (None: all data)", value, 1)
+
+
+def _schedule_shape(schedule) -> None:
+    if schedule is not None and not isinstance(schedule, (str, dict)):
+        raise ValueError(f"schedule must be a name or a table with a 'name', got {checks._shown(schedule)}")
+
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -45,9 +59,13 @@ class RunConfig:
 
     @property
     def label(self) -> str:
+        """The name and the current rate, "Adam (η=0.01)"; a name that already says this rate
+        ("η = 0.05: creeps", as lessons name runs) is not followed by it again."""
         lr = self.hparams.get("lr")
         title = self.name or get_optimizer(self.optimizer).title
-        return title + (f" (η={lr:g})" if lr is not None else "")
+        if lr is None or re.search(rf"(η|lr)\s*=?\s*{re.escape(f'{lr:g}')}(?![\d.])", title):
+            return title
+        return f"{title} (η={lr:g})"
 
 
 @dataclass
@@ -115,14 +133,8 @@ class Experiment:
 
     def validate(self) -> "Experiment":
         """Check every part against the engine; returns self, or raises ValueError."""
-        if self.start is not None:
-            if (not isinstance(self.start, (list, tuple)) or (len(self.start) != 2 and not self.is_network)
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.start)):
-                raise ValueError(f"start must be two numbers (x, y), got {self.start!r}")
-            self.start = tuple(float(v) for v in self.start)
+        self._check_fields()
         self.make_problem()
-        if not 1 <= len(self.runs) <= MAX_RUNS:
-            raise ValueError(f"an experiment has 1 to {MAX_RUNS} runs, got {len(self.runs)}")
         for i, run in enumerate(self.runs, start=1):
             try:
                 run.hparams = get_optimizer(run.optimizer).resolve(run.hparams)
@@ -142,15 +154,47 @@ class Experiment:
                     raise ValueError(f"run {i}: {error}") from None
         make_lr_fn(self.schedule)
         resolve_clip(self.clip)
-        if not isinstance(self.max_steps, int) or isinstance(self.max_steps, bool) or self.max_steps < 1:
-            raise ValueError(f"max_steps must be a whole number ≥ 1, got {self.max_steps!r}")
-        if (not isinstance(self.steps_played, int) or isinstance(self.steps_played, bool)
-                or not 0 <= self.steps_played <= self.max_steps):
-            raise ValueError(f"steps_played must be a whole number from 0 to max_steps ({self.max_steps}), "
-                             f"got {self.steps_played!r}")
         self.changes = [self._checked_change(change, i) for i, change in enumerate(self.changes or [], start=1)]
         self.changes.sort(key=lambda change: (change["step"], change["run"]))
         return self
+
+    def _check_fields(self) -> None:
+        """Each field's type, finiteness and range, before any of them is used (core.checks)."""
+        self.surface = checks.name("surface", self.surface)
+        self.surface_params = checks.table("surface_params", self.surface_params, optional=True)
+        self.dataset = checks.optional_name("dataset", self.dataset)
+        self.dataset_params = checks.table("dataset_params", self.dataset_params, optional=True)
+        self.model = checks.table("model", self.model, optional=True)
+        self.batch_size = _batch_size("batch_size", self.batch_size)
+        if self.start is not None:
+            self.start = checks.numbers("start", self.start, None if self.is_network else 2)
+        if not isinstance(self.runs, list) or not all(isinstance(run, RunConfig) for run in self.runs):
+            raise ValueError("runs must be a list of runs")
+        if not 1 <= len(self.runs) <= MAX_RUNS:
+            raise ValueError(f"an experiment has 1 to {MAX_RUNS} runs, got {len(self.runs)}")
+        for i, run in enumerate(self.runs, start=1):
+            try:
+                run.optimizer = checks.name("optimizer", run.optimizer)
+                run.hparams = checks.table("hparams", run.hparams, optional=True)
+                run.color = checks.colour("color", run.color)
+                run.visible = checks.flag("visible", run.visible)
+                run.name = checks.text("name", run.name)
+                run.batch_size = _batch_size("batch_size", run.batch_size)
+                run.model = checks.table("model", run.model, optional=True)
+                _schedule_shape(run.schedule)
+            except ValueError as error:
+                raise ValueError(f"run {i}: {error}") from None
+        _schedule_shape(self.schedule)
+        if self.clip is not None:
+            checks.table("clip", self.clip)
+        self.grad_noise = checks.grad_noise(self.grad_noise)
+        if self.seed is None:
+            raise ValueError(f"seed must be a whole number from 0 to {checks.MAX_SEED}, got None")
+        self.seed = checks.seed(self.seed)
+        self.max_steps = checks.whole("max_steps", self.max_steps, 1, MAX_STEPS)
+        self.steps_played = checks.whole("steps_played", self.steps_played, 0, self.max_steps)
+        if not isinstance(self.changes, list):
+            raise ValueError(f"changes must be a list, got {checks._shown(self.changes)}")
 
     def _checked_change(self, change, number: int) -> dict:
         where = f"change {number}"
@@ -186,10 +230,7 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str, source: str = "the file") -> "Experiment":
-        try:
-            document = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f"{source} is not a GradSim experiment: it is not valid JSON ({error})") from None
+        document = checks.json_document(text, source)
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f"{source} is not a GradSim experiment (no \"format\": \"{FORMAT}\")")
         if document.get("version") != VERSION:
@@ -200,9 +241,16 @@ class Experiment:
         if unknown:
             raise ValueError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
         try:
-            runs = [RunConfig(**run) for run in fields.pop("runs", [])]
+            runs = []
+            for i, run in enumerate(checks.tables("runs", fields.pop("runs", [])), start=1):
+                unknown = set(run) - set(RunConfig.__dataclass_fields__)
+                if unknown:
+                    raise ValueError(f"run {i}: unknown field(s) {', '.join(sorted(unknown))}")
+                if "optimizer" not in run:
+                    raise ValueError(f"run {i} names no optimizer")
+                runs.append(RunConfig(**run))
             experiment = cls(runs=runs, **fields)
-        except TypeError as error:
+        except ValueError as error:
             raise ValueError(f"{source}: {error}") from None
         try:
             return experiment.validate()

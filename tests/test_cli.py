@@ -81,7 +81,7 @@ def test_a_diverged_run_exits_0_writes_its_finite_rows_and_says_so(tmp_path, cap
     (["run", "--start", "1"], "--start expects X,Y"),
     (["run", "--start", "nan,0"], "start must be finite"),
     (["run", "--start", "a,b"], "--start expects a number"),
-    (["run", "--steps", "-5"], "steps must not be negative"),
+    (["run", "--steps", "-5"], "steps must be a whole number from 0 to 1000000"),
     (["run", "--steps", "ten"], "--steps expects a whole number"),
     (["run", "--schedule", "cosine:t_max=0"], "'t_max' = 0 is outside its valid range"),
     (["run", "--schedule", "cosine:tmax=5"], "did you mean 't_max'"),

@@ -79,10 +79,10 @@ def test_csv_classification_and_regression(tmp_path):
     ("x1,x2,label\n0,0,0\n1,abc,1\n", "line 3: not a number"),
     ("x1,x2,label\n0,0,0\nnan,1,1\n", "line 3: values must be finite"),
     ("x1,x2,label\n0,0,0\n1,1,0.5\n", "line 3: the label must be a whole number"),
-    ("x1,x2,label\n0,0,0\n1,1,-1\n", "line 3: the label must be a whole number ≥ 0"),
+    ("x1,x2,label\n0,0,0\n1,1,-1\n", "line 3: the label must be a whole number from 0 to 9"),
     ("x1,x2,label\n0,0,1\n1,1,1\n", "only one class"),
     ("x1,x2,label\n0,0,1\n", "needs at least 2 rows"),
-    ("x1,x2,label\n0,0,0\n1,1,12\n", "labels must be 0…9"),
+    ("x1,x2,label\n0,0,0\n1,1,12\n", "line 3: the label must be a whole number from 0 to 9, got '12'"),
 ])
 def test_bad_csv_files_name_file_line_and_problem(tmp_path, text, message):
     path = write(tmp_path, text)

@@ -162,7 +162,7 @@ def test_noise_blocks_read_the_same_draws_as_single_steps():
     ({"tol": -1.0}, "tol must be a finite number"),
     ({"target": [0.0, 1.0], "tol": 1.0}, "target must be one number or one per run"),
     ({"noise_seeds": [1]}, "noise_seeds needs one seed per run"),
-    ({"seed": -2}, "seed must be a non-negative whole number"),
+    ({"seed": -2}, "seed must be a whole number from 0 to 2147483647"),
 ])
 def test_bad_input_names_the_problem(kwargs, message):
     args = {"hparams": {"lr": 0.1}, "starts": np.zeros((3, 2)), **kwargs}

@@ -83,7 +83,7 @@ def test_an_ensemble_keeps_running_the_runs_that_did_not_diverge():
     ({"start": (float("inf"), 0.0)}, "start must be finite"),
     ({"start": (1.0, 2.0, 3.0)}, r"start must have shape \(2,\) or \(N, 2\)"),
     ({"start": "here"}, "start must be numbers"),
-    ({"steps": -1}, "steps must not be negative"),
+    ({"steps": -1}, "steps must be a whole number from 0 to 1000000, got -1"),
     ({"steps": 2.5}, "steps must be a whole number"),
     ({"schedule": {"name": "cosin"}}, "unknown schedule 'cosin'; did you mean 'cosine'"),
     ({"schedule": {"name": "step", "gamma": 0}}, "'gamma' = 0 is outside its valid range"),
@@ -92,7 +92,7 @@ def test_an_ensemble_keeps_running_the_runs_that_did_not_diverge():
     ({"clip": {"norm": -1}}, "clip norm must be a positive finite number"),
     ({"clip": {"both": 1}}, "clip must be"),
     ({"grad_noise": -0.1}, "grad_noise must be a finite number ≥ 0"),
-    ({"seed": -5}, "seed must be a non-negative whole number"),
+    ({"seed": -5}, "seed must be a whole number from 0 to 2147483647"),
     ({"max_param_norm": 0}, "max_param_norm must be positive"),
 ])
 def test_bad_input_raises_a_value_error_that_names_the_problem(kwargs, message):

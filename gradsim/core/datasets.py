@@ -16,6 +16,7 @@ import numpy as np
 from .specs import HParam, resolve_values, unknown_name_error
 
 MAX_CSV_ROWS = 100_000
+MAX_LABEL = 9  # ten classes at most
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,8 @@ def load_csv(path: str, task: str = "classification") -> tuple[np.ndarray, np.nd
         raise ValueError(f"{path}: no such file")
     expected = ["x1", "x2", "label"] if task == "classification" else ["x", "y"]
     rows = []
-    try:
-        with file.open(newline="", encoding="utf-8") as stream:
+    try:  # utf-8-sig: spreadsheets write a byte-order mark before the header
+        with file.open(newline="", encoding="utf-8-sig") as stream:
             reader = _csv.reader(stream)
             header = [cell.strip().lower() for cell in next(reader, [])]
             if header != expected:
@@ -164,11 +165,16 @@ def load_csv(path: str, task: str = "classification") -> tuple[np.ndarray, np.nd
                     raise ValueError(f"{path}, line {line}: not a number in {','.join(row)!r}") from None
                 if not all(math.isfinite(v) for v in values):
                     raise ValueError(f"{path}, line {line}: values must be finite, got {','.join(row)!r}")
-                if task == "classification" and (values[2] != int(values[2]) or values[2] < 0):
-                    raise ValueError(f"{path}, line {line}: the label must be a whole number ≥ 0, got {row[2]!r}")
+                if task == "classification" and not (values[2].is_integer() and 0 <= values[2] <= MAX_LABEL):
+                    raise ValueError(f"{path}, line {line}: the label must be a whole number from 0 to {MAX_LABEL}, "
+                                     f"got {row[2]!r}")
                 rows.append(values)
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not a text file") from None
+    except OSError as error:
+        raise ValueError(f"cannot open {path}: {error.strerror or error}") from None
+    except _csv.Error as error:  # a field longer than the reader's limit, a NUL byte, ...
+        raise ValueError(f"{path}, line {reader.line_num}: not a CSV row ({error})") from None
     if len(rows) < 2:
         raise ValueError(f"{path}: needs at least 2 rows of data, found {len(rows)}")
     data = np.array(rows)
@@ -178,8 +184,10 @@ def load_csv(path: str, task: str = "classification") -> tuple[np.ndarray, np.nd
     present = np.unique(labels)
     if len(present) < 2:
         raise ValueError(f"{path}: only one class ({present[0]}); classification needs at least two")
-    if present.max() >= 10:
-        raise ValueError(f"{path}: labels must be 0…9, found {present.max()}")
+    missing = sorted(set(range(present.max() + 1)) - set(present.tolist()))
+    if missing:  # the network has one output per class 0 … C−1: a class without points cannot be learnt
+        raise ValueError(f"{path}: the labels must be the classes 0 to {present.max()} with none left out; "
+                         f"found {', '.join(map(str, present))} (no {', '.join(map(str, missing))})")
     return data[:, :2], labels
 
 
@@ -221,7 +229,7 @@ _COMMON = (HParam("n", 200, 2, 1_000_000, "log", "n", "number of points", kind=i
 
 def make_dataset(name: str, params: Mapping[str, Any] | None = None, seed: int | None = 0) -> Dataset:
     """Generate (or read) a dataset and split it; everything seeded by `seed`."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise unknown_name_error("dataset", name, DATASETS)
     spec = DATASETS[name]
     common = tuple(p if p.name not in ("n", "noise") else

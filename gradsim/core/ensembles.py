@@ -38,7 +38,8 @@ from .optimizers import Optimizer, get_optimizer
 from .schedules import make_lr_fn
 from .trace import Trace
 from .surfaces import get_surface
-from .stepper import _check_nonnegative, _check_start, _check_positive, _check_steps, clip_gradient, resolve_clip
+from . import checks
+from .stepper import _check_nonnegative, _check_start, clip_gradient, resolve_clip
 
 KEEPS = ("final", "path", "trace")
 # A chunk's (runs, D) arrays stay about this small, so that a step's dozens of them stay in the CPU's
@@ -141,12 +142,12 @@ def run_ensemble(problem, optimizer: str | Optimizer, hparams: Mapping[str, Any]
     optimizer = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     starts = _check_starts(starts, problem.dim)
     n = len(starts)
-    steps = _check_steps(steps)
+    steps = checks.steps(steps)
     hp = resolve_settings(optimizer, hparams, n)
     schedule_config, lr_at = make_lr_fn(schedule)
     clip = resolve_clip(clip)
-    grad_noise = _check_nonnegative("grad_noise", grad_noise)
-    max_param_norm = _check_positive("max_param_norm", max_param_norm)
+    grad_noise = checks.grad_noise(grad_noise)
+    max_param_norm = checks.max_param_norm(max_param_norm)
     seed = check_seed(seed)
     if noise_seeds is None:
         noise_seeds = run_seeds(seed, n)

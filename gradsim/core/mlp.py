@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import checks
 from .specs import HParam, resolve_values, unknown_name_error
 
 
@@ -186,14 +187,13 @@ class MLP:
 
 def make_mlp(model: Mapping[str, Any] | None, n_inputs: int, n_outputs_for) -> tuple[MLP, dict]:
     """Check a model configuration {"hidden": [...], "activation", "loss", "init", "init_std"}."""
-    model = dict(model or {})
+    model = checks.table("model", model, optional=True)
     hidden = model.pop("hidden", [16])
-    if isinstance(hidden, (int, np.integer)):
+    if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
         hidden = [hidden]
-    try:
-        hidden = [int(h) for h in hidden]
-    except (TypeError, ValueError):
-        raise ValueError(f"model hidden must be a list of layer sizes, got {hidden!r}") from None
+    if not isinstance(hidden, (list, tuple)) or not all(checks.is_whole(h) for h in hidden):
+        raise ValueError(f"model hidden must be a list of layer sizes, got {checks._shown(hidden)}")
+    hidden = [int(h) for h in hidden]
     if len(hidden) > 6:
         raise ValueError(f"model hidden has {len(hidden)} layers; at most 6 hidden layers")
     if any(h < 1 or h > 1024 for h in hidden):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import checks
+
 
 def check_seed(seed) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
-    return None if seed is None else int(seed)
+    return checks.seed(seed)
 
 
 def run_seeds(seed: int | None, n: int) -> list[int | None]:

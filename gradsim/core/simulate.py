@@ -5,6 +5,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import checks
 from .datasets import make_dataset
 from .ensembles import run_ensemble
 from .mlp import BINARY_LOSSES, make_mlp
@@ -31,6 +32,7 @@ def simulate(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | No
     {"value": c}; `grad_noise` adds seeded Gaussian noise of that standard deviation to every
     gradient. Bad input raises ValueError; divergence does not raise (see `status`).
     """
+    steps = checks.steps(steps)
     if dataset is not None:
         return _simulate_network(dataset, dataset_params, model, optimizer, hparams, start, steps, schedule,
                                  clip, grad_noise, seed, max_param_norm, batch_size)
@@ -55,8 +57,7 @@ def simulate(surface: str = "rosenbrock", surface_params: Mapping[str, Any] | No
 
 def make_network(dataset: str, dataset_params=None, model=None, batch_size=None, seed=None):
     """The NetworkProblem and initial weights of a network run; `seed` seeds everything."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
+    seed = checks.seed(seed)
     seeds = np.random.SeedSequence(0 if seed is None else seed).spawn(3)
     data = make_dataset(dataset, dataset_params, seed=int(seeds[0].generate_state(1)[0]))
 

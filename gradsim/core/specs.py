@@ -19,6 +19,8 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 
 
 def unknown_name_error(kind: str, name: str, choices: Iterable[str]) -> ValueError:
+    if not isinstance(name, str):  # a list or a number where a name belongs
+        return ValueError(f"{kind} must be a name (text), got {_shown(name)}")
     choices = sorted(choices)
     hint = did_you_mean(str(name), choices)
     if not hint:
@@ -50,8 +52,9 @@ class HParam:
             return "true or false"
         if self.kind is str:
             return "text"
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
+        shown = (lambda bound: str(int(bound))) if self.kind is int else (lambda bound: f"{bound:g}")
+        lo = "-inf" if self.low is None else shown(self.low)
+        hi = "inf" if self.high is None else shown(self.high)
         return f"{'(' if self.low_open or self.low is None else '['}{lo}, {hi}{')' if self.high_open or self.high is None else ']'}"
 
     def coerce(self, value: Any, owner: str = "") -> float | int | bool:
@@ -73,30 +76,47 @@ class HParam:
             if isinstance(value, (bool, int)) and value in (0, 1):
                 return bool(value)
             raise ValueError(f"{label} must be true or false, got {value!r}")
-        try:
-            number = float(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            number = None
-        if number is None:
-            raise ValueError(f"{label} must be a number, got {value!r}")
-        if not math.isfinite(number):
-            raise ValueError(f"{label} must be finite, got {value!r}")
-        if self.kind is int:
-            if number != int(number):
-                raise ValueError(f"{label} must be a whole number, got {value!r}")
-            number = int(number)
+        shown = _shown(value)
+        if self.kind is int and isinstance(value, int) and not isinstance(value, bool):
+            number = value  # exactly, however large (a float would round 2**53 + 1)
+        else:
+            try:
+                number = float(value) if not isinstance(value, bool) else None
+            except (TypeError, ValueError):
+                number = None
+            except OverflowError:  # an integer beyond the largest float
+                raise ValueError(f"{label} = {shown} is outside its valid range {self.range_text()}") from None
+            if number is None:
+                raise ValueError(f"{label} must be a number, got {shown}")
+            if not math.isfinite(number):
+                raise ValueError(f"{label} must be finite, got {shown}")
+            if self.kind is int:
+                if number != int(number):
+                    raise ValueError(f"{label} must be a whole number, got {shown}")
+                number = int(number)
         below = self.low is not None and (number <= self.low if self.low_open else number < self.low)
         above = self.high is not None and (number >= self.high if self.high_open else number > self.high)
         if below or above:
-            shown = value if isinstance(value, str) else repr(value)
+            shown = value if isinstance(value, str) and len(value) <= 60 else shown
             raise ValueError(f"{label} = {shown} is outside its valid range {self.range_text()}")
         return number
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as a message shows it: its repr, cut short (a file may hold a huge one)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int past Python's 4,300-digit limit for str()
+        text = f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def resolve_values(specs: Iterable[HParam], values: Mapping[str, Any] | None, owner: str) -> dict[str, Any]:
     """Defaults overridden by `values`, every value checked; unknown names refused."""
     specs = tuple(specs)
     by_name = {spec.name: spec for spec in specs}
+    if values is not None and (not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values)):
+        raise ValueError(f"the parameters of {owner} must be a table of named values, got {_shown(values)}")
     values = dict(values or {})
     for name in values:
         if name not in by_name:

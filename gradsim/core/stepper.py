@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import checks
 from .noise import check_seed, generators, run_seeds
 from .optimizers import Optimizer, Step, get_optimizer
 from .schedules import make_lr_fn
@@ -99,8 +100,8 @@ class Stepper:
         self.hparams = self.optimizer.resolve(hparams)
         self.schedule, self._lr_at = make_lr_fn(schedule)
         self.clip = resolve_clip(clip)
-        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
-        self.max_param_norm = _check_positive("max_param_norm", max_param_norm)
+        self.grad_noise = checks.grad_noise(grad_noise)
+        self.max_param_norm = checks.max_param_norm(max_param_norm)
         self._max_norm_sq = self.max_param_norm ** 2
         self.seed = check_seed(seed)
         params = _check_start(start, problem.dim)
@@ -139,7 +140,7 @@ class Stepper:
         self._pending = None
 
     def set_grad_noise(self, grad_noise: float) -> None:
-        self.grad_noise = _check_nonnegative("grad_noise", grad_noise)
+        self.grad_noise = checks.grad_noise(grad_noise)
         self._noise = None
         self._pending = None
 
@@ -229,14 +230,15 @@ class Stepper:
         return self._diagnose(self.params, self.k, self.loss, pending.raw_grad, pending.step.lr_eff,
                               pending.step.delta)
 
-    def run(self, n: int, time_budget: float | None = None) -> dict[str, Any]:
-        """Take up to n updates (fewer if `time_budget` seconds pass or every run diverges).
+    def run(self, n: int, time_budget: float | None = None, clock=time.perf_counter) -> dict[str, Any]:
+        """Take up to n updates (fewer if `time_budget` seconds pass, as `clock` tells, or every
+        run diverges); at least one, whatever the budget.
 
         Returns the rows of the points left behind, stacked: "step" (m,), "params"
         (m, ..., D), "loss", "grad", "lr", "lr_eff", "update" and "state" {name: array}.
         """
         n = _check_steps(n)
-        deadline = None if time_budget is None else time.perf_counter() + time_budget
+        deadline = None if time_budget is None else clock() + time_budget
         rows = RowBuffer(min(n, 256))
         with np.errstate(all="ignore"):
             while rows.count < n and not self._finished:
@@ -247,7 +249,7 @@ class Stepper:
                     rows.append_values([self.k, self.params, self.loss, p.raw_grad, p.lr, p.step.lr_eff,
                                         p.step.delta], p.step.state, self._diagnostics(p))
                 self._advance()
-                if deadline is not None and time.perf_counter() >= deadline:
+                if deadline is not None and clock() >= deadline:
                     break
         return rows.arrays() if rows.count else stack_rows([], self.record())
 
@@ -350,7 +352,7 @@ def _check_start(start, dim: int) -> np.ndarray:
         raise ValueError("a start point is needed")
     try:
         params = np.array(start, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"start must be numbers, got {start!r}") from None
     if params.ndim not in (1, 2) or params.shape[-1] != dim:
         raise ValueError(f"start must have shape ({dim},) or (N, {dim}), got shape {params.shape}")
@@ -370,17 +372,5 @@ def _check_steps(n) -> int:
 
 
 def _check_nonnegative(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not (value >= 0 and np.isfinite(value)):
-        raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
-    return value
+    return checks.nonnegative(name, value)
 
-
-def _check_positive(name: str, value) -> float:
-    value = _check_nonnegative(name, value)
-    if value == 0:
-        raise ValueError(f"{name} must be positive")
-    return value

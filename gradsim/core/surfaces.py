@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .expressions import parse_expression, sp, xy
+from .expressions import check_real, parse_expression, sp, time_limit, xy
 from .specs import HParam, resolve_values, unknown_name_error
 
 Point = tuple[float, float]
@@ -154,8 +154,38 @@ class Surface:
         return tuple(polished)
 
 
-@functools.lru_cache(maxsize=64)
 def _compile(name: str, expr_text: str | None):
+    """(expression, value-and-gradient function, Hessian function) of a surface; a typed formula is
+    compiled under the time limit (expressions.TIME_LIMIT), and a refusal is remembered like a success,
+    so asking again costs nothing."""
+    if expr_text is None:
+        return _compiled(name, None)
+    _warm_up()  # sympy's modules are loaded before the clock starts
+    result = _compiled(name, expr_text)
+    if isinstance(result, str):
+        raise ValueError(result)
+    return result
+
+
+@functools.cache
+def _warm_up() -> None:
+    _compiled("custom", "x + y")
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(name: str, expr_text: str | None):
+    if expr_text is None:
+        return _build(name, None)
+    try:
+        with time_limit():
+            return _build(name, expr_text)
+    except ValueError as error:
+        return str(error)
+    except (ArithmeticError, RecursionError, MemoryError, TypeError) as error:  # from deep inside sympy/mpmath
+        return f"expression cannot be compiled: {type(error).__name__} in sympy ({error})"[:200]
+
+
+def _build(name: str, expr_text: str | None):
     spec = SURFACES[name]
     X, Y = xy()
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in spec.params if p.name != "expr"}
@@ -165,10 +195,10 @@ def _compile(name: str, expr_text: str | None):
             raise ValueError(f"expression uses {expr.free_symbols - {X, Y}}; only x and y may vary")
     else:
         expr = spec.formula(X, Y, **symbols)
-    grad = [sp.diff(expr, v) for v in (X, Y)]
+    grad = [check_real(sp.diff(expr, v), "the formula's gradient") for v in (X, Y)]
     hess = [sp.diff(expr, X, X), sp.diff(expr, X, Y), sp.diff(expr, Y, Y)]
     # |x| differentiates to sign(x) and then to a Dirac delta; it is zero almost everywhere.
-    hess = [h.replace(sp.DiracDelta, lambda *args: sp.Integer(0)) for h in hess]
+    hess = [check_real(h.replace(sp.DiracDelta, lambda *args: sp.Integer(0)), "the formula's Hessian") for h in hess]
     args = (X, Y, *symbols.values())
     printer = _printer_class()
     value_grad = sp.lambdify(args, [expr, *grad], modules="numpy", cse=True, printer=printer)
@@ -331,8 +361,8 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
     SurfaceSpec(
         "plateau", "Plateau",
         lambda x, y, width: 1 - sp.exp(-(x**2 + y**2) / (2 * width**2)),
-        (HParam("width", 1.0, 0.0, 100.0, "log", "w", "radius of the well; beyond it the surface is flat",
-                low_open=True),),
+        # Not below 1e-3: a narrower well is a point, and 2w² underflows to 0 for w under 1e-154.
+        (HParam("width", 1.0, 1e-3, 100.0, "log", "w", "radius of the well; beyond it the surface is flat"),),
         lambda width: [(0.0, 0.0, "minimum")], (-4, 4, -4, 4), (3.5, 3.0),
         "1 − exp(−r²/2w²): the gradient vanishes far from the minimum",
         rates=(3, 0.3, 0.03)),
@@ -345,6 +375,6 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
 
 
 def get_surface(name: str, params: Mapping[str, Any] | None = None) -> Surface:
-    if name not in SURFACES:
+    if not isinstance(name, str) or name not in SURFACES:
         raise unknown_name_error("surface", name, SURFACES)
     return Surface(SURFACES[name], params)

@@ -4,12 +4,11 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
-from ..core import SCHEDULES
+from ..core import SCHEDULES, checks
 from ..core.schedules import WARMUP
 from ..core.specs import HParam
 from .editors import ReasonLabel, make_editor, show_value
 
-SEED_MAX = 2**31 - 1  # what a spin box holds
 
 
 class TrainingControls(QGroupBox):
@@ -46,7 +45,8 @@ class TrainingControls(QGroupBox):
                                             "standard deviation of Gaussian noise added to every gradient"), "")
         self.gradNoise.setObjectName("gradNoise")
         self.gradNoise.changed.connect(lambda value: self.model.set_training("grad_noise", grad_noise=value))
-        self.seedSpin = make_editor(HParam("seed", 0, 0, SEED_MAX, "linear", "seed",
+        # Seeds are 0 … 2³¹ − 1 everywhere (core.checks), so any seed a file holds fits the spin box.
+        self.seedSpin = make_editor(HParam("seed", 0, 0, checks.MAX_SEED, "linear", "seed",
                                            "seed of the noise, the data, the initial weights and the batches",
                                            kind=int), "")
         self.seedSpin.setObjectName("seedSpin")

@@ -20,6 +20,7 @@ from .. import __version__
 from ..app.model import AppModel, warm_up
 from ..experiment import Experiment
 from ..lessons import load_lessons
+
 from .controller import Controller
 from .ensemble_area import EnsembleArea
 from .equation_panel import EquationPanel
@@ -39,6 +40,11 @@ from .theme import Appearance
 from .theory_overlay import TheoryOverlay
 from .training_controls import TrainingControls
 from .transport import TransportBar
+
+
+def _skip(reason: str) -> None:
+    """A lesson file that does not load is named once, when the Lessons menu is first listed."""
+
 
 SHORTCUTS = (("Space", "play or pause"), ("→ / ←", "one step forward / back (in a lesson: next / previous)"),
              ("Page Down / Page Up", "next / previous lesson step (a presentation clicker)"),
@@ -96,10 +102,21 @@ class MainWindow(QMainWindow):
         self.handouts = HandoutExport(self)
         self.files = FileActions(self, self.controller, self.plot_area)
         self._build_menus()
-        # The first contours need a compiled surface: show the window first, then build the runs.
-        QTimer.singleShot(0, lambda: self.model.load(self.model.experiment))
+        # The first contours need a compiled surface: show the window first, then build the runs,
+        # unless something was loaded before the event loop's first turn (a lesson keeps its scene).
+        self._first_load_pending = True
+        self.model.experiment_changed.connect(self._loaded_before_first_turn)
+        QTimer.singleShot(0, self._first_load)
         # once the runs stand, compile the surface here too, for the first edit (which checks it)
         self.controller.configured.connect(self._warm_up)
+
+    def _loaded_before_first_turn(self) -> None:
+        self._first_load_pending = False
+        self.model.experiment_changed.disconnect(self._loaded_before_first_turn)
+
+    def _first_load(self) -> None:
+        if self._first_load_pending:
+            self.model.load(self.model.experiment)
 
     def _warm_up(self) -> None:
         self.controller.configured.disconnect(self._warm_up)
@@ -115,7 +132,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the dock is as wide as its controls
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)  # as wide as its controls, up to a share (theme)
         scroll.setWidget(panel)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
@@ -204,7 +221,7 @@ class MainWindow(QMainWindow):
             return
         self._lessons_listed = True
         first = menu.actions()[2]  # after "Browse lessons" and its separator
-        for lesson in load_lessons():
+        for lesson in load_lessons(on_error=lambda reason: self.model.note(reason, "error")):
             act = QAction(lesson.title, self)
             act.setToolTip(lesson.goal)
             act.triggered.connect(lambda _=None, chosen=lesson: self.start_lesson(chosen))
@@ -259,7 +276,7 @@ class MainWindow(QMainWindow):
 
     # --- lessons and presenting ----------------------------------------------------------------------------
     def browse_lessons(self) -> None:
-        browser = LessonBrowser(load_lessons(), self, handout=self.handouts.ask)
+        browser = LessonBrowser(load_lessons(on_error=_skip), self, handout=self.handouts.ask)
         if browser.exec() and browser.chosen() is not None:
             self.start_lesson(browser.chosen())
 
@@ -303,7 +320,7 @@ class MainWindow(QMainWindow):
         return self._show_text("Keyboard shortcuts", f"<table cellpadding='4'>{rows}</table>", "shortcutsDialog")
 
     def show_about(self) -> QDialog:
-        references = sorted({ref for lesson in load_lessons() for ref in lesson.references})
+        references = sorted({ref for lesson in load_lessons(on_error=_skip) for ref in lesson.references})
         items = "".join(f"<li>{html.escape(ref)}</li>" for ref in references)
         text = (f"<h3>GradSim {__version__}</h3><p>See, step by step, how gradient-based optimizers move: every "
                 "optimizer matches PyTorch's torch.optim to float64 precision, and every claim a lesson makes is "

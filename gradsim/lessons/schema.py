@@ -22,16 +22,21 @@
 """
 from __future__ import annotations
 
+import math
 import pathlib
 import tomllib
+import warnings
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..app.scales import MODES as SCALE_MODES
+from ..core import checks
 from ..core.optimizers import get_optimizer
 from ..core.schedules import make_lr_fn
 from ..core.simulate import make_network
 from ..core.surfaces import get_surface
-from ..experiment import check_run_model
+from ..core.stepper import resolve_clip
+from ..experiment import MAX_RUNS, check_run_model
 from ..paths import resource_path
 from .claims import BOUNDED, CLAIMS
 
@@ -112,9 +117,22 @@ class Lesson:
     steps: tuple[Step, ...] = field(default_factory=tuple)
 
 
-def load_lessons(folder: pathlib.Path | None = None) -> list[Lesson]:
+def load_lessons(folder: pathlib.Path | None = None, on_error: Callable[[str], None] | None = None) -> list[Lesson]:
+    """Every lesson of `folder` (the shipped lessons by default). A file that does not load is left
+    out and its LessonError (naming the file and the reason) goes to `on_error` (default: a warning),
+    so one broken file never keeps the others, or the app, from opening."""
     folder = folder or resource_path("lessons")
-    return [load_lesson(path) for path in sorted(pathlib.Path(folder).glob("*.toml"))]
+    lessons = []
+    for path in sorted(pathlib.Path(folder).glob("*.toml")):
+        try:
+            lessons.append(load_lesson(path))
+        except LessonError as error:
+            (on_error or _warn)(f"lesson skipped: {error}")
+    return lessons
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def load_lesson(path: str | pathlib.Path) -> Lesson:
@@ -125,6 +143,8 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
         raise LessonError(f"{path.name}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise LessonError(f"{path.name}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise LessonError(f"{path.name}: not valid TOML: nested too deeply") from None
 
     def fail(where: str, problem: str):
         raise LessonError(f"{path.name}: {where}: {problem}")
@@ -140,7 +160,7 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
     if not isinstance(references, list) or not references or not all(isinstance(r, str) for r in references):
         fail("references", "must be a non-empty list of texts")
     raw_steps = document.get("steps")
-    if not isinstance(raw_steps, list) or not raw_steps:
+    if not isinstance(raw_steps, list) or not raw_steps or not all(isinstance(raw, dict) for raw in raw_steps):
         fail("steps", "must be a non-empty list of [[steps]]")
     steps = []
     for i, raw in enumerate(raw_steps, start=1):
@@ -148,17 +168,23 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
         unknown = set(raw) - {"text", "explanation", "scene", "action", "question", "claims"}
         if unknown:
             fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
-        scene = _scene(raw.get("scene"), f"{where}.scene", fail)
+        scene, dim = _scene(raw.get("scene"), f"{where}.scene", fail)
         run_names = {run.name for run in scene.runs}
         action = raw.get("action", {"kind": "wait"})
+        if not isinstance(action, dict):
+            fail(f"{where}.action", "must be a table such as {kind = \"run\", steps = 50}")
+        unknown = set(action) - {"kind", "steps", "until", "pause_at"}
+        if unknown:
+            fail(f"{where}.action", f"unknown field(s) {', '.join(sorted(unknown))}")
         if action.get("kind") in ("run", "run_until"):
-            if not isinstance(action.get("steps"), int) or not 1 <= action["steps"] <= 100_000:
+            if (not isinstance(action.get("steps"), int) or isinstance(action["steps"], bool)
+                    or not 1 <= action["steps"] <= 100_000):
                 fail(f"{where}.action.steps", "must be a whole number from 1 to 100000 (the limit)")
             until = action.get("until")
             if action["kind"] == "run_until":
                 if (not isinstance(until, dict) or until.get("run") not in run_names or len(until) != 2
                         or not set(until) - {"run"} <= {"loss_below", "accuracy_at_least"}
-                        or not all(isinstance(v, (int, float)) for k, v in until.items() if k != "run")):
+                        or not all(checks.is_number(v) and math.isfinite(v) for k, v in until.items() if k != "run")):
                     fail(f"{where}.action.until", "must be { run = <a run of the scene>, loss_below = v } "
                                                   "or { run = ..., accuracy_at_least = v }")
                 if "accuracy_at_least" in until and scene.dataset is None:
@@ -174,10 +200,14 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             fail(f"{where}.action.kind", "must be 'run', 'run_until' or 'wait'")
         question = raw.get("question")
         if question is not None:
+            if not isinstance(question, dict):
+                fail(f"{where}.question", "must be a table {prompt = ..., choices = [...], answer = 0}")
             choices = question.get("choices")
-            if not isinstance(question.get("prompt"), str) or not isinstance(choices, list) or len(choices) < 2:
-                fail(f"{where}.question", "needs a prompt and at least two choices")
-            if not isinstance(question.get("answer"), int) or not 0 <= question["answer"] < len(choices):
+            if (not isinstance(question.get("prompt"), str) or not isinstance(choices, list) or len(choices) < 2
+                    or not all(isinstance(choice, str) for choice in choices)):
+                fail(f"{where}.question", "needs a prompt and at least two choices (texts)")
+            if (not isinstance(question.get("answer"), int) or isinstance(question["answer"], bool)
+                    or not 0 <= question["answer"] < len(choices)):
                 fail(f"{where}.question.answer", f"must be the index of a choice, 0 to {len(choices) - 1}")
             key_words = question.get("key_words", [])
             if not isinstance(key_words, list) or not all(isinstance(w, str) and w.strip() for w in key_words):
@@ -186,13 +216,17 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
             if unknown:
                 fail(f"{where}.question", f"unknown field(s) {', '.join(sorted(unknown))}")
         claims = raw.get("claims", [])
+        if not isinstance(claims, list) or not all(isinstance(claim, dict) for claim in claims):
+            fail(f"{where}.claims", "must be a list of tables {kind = ..., run = ..., ...}")
         if action.get("kind") == "wait" and claims:
             fail(f"{where}.claims", "a step that does not run cannot make claims")
         for j, claim in enumerate(claims, start=1):
             kind = claim.get("kind")
-            if kind not in CLAIMS:
+            if not isinstance(kind, str) or kind not in CLAIMS:
                 fail(f"{where}.claims[{j}].kind", f"unknown claim '{kind}'; known: {', '.join(CLAIMS)}")
             for key in ("run", "other"):
+                if key in claim and not isinstance(claim[key], str):
+                    fail(f"{where}.claims[{j}].{key}", "must be the name of a run of the scene")
                 if key in claim and claim[key] not in run_names:
                     fail(f"{where}.claims[{j}].{key}", f"no run named '{claim[key]}' in the scene")
             missing = [key for key in CLAIMS[kind].fields if key not in claim]
@@ -200,6 +234,9 @@ def load_lesson(path: str | pathlib.Path) -> Lesson:
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs {', '.join(missing)}")
             if kind in BOUNDED and not {"at_most", "at_least"} & set(claim):
                 fail(f"{where}.claims[{j}]", f"claim '{kind}' needs at_most or at_least")
+            problem = _claim_problem(claim, dim, action)
+            if problem:
+                fail(f"{where}.claims[{j}].{problem[0]}", problem[1])
         explanation = raw.get("explanation", "")
         if not isinstance(explanation, str):
             fail(f"{where}.explanation", "must be text")
@@ -215,30 +252,47 @@ def _scene(raw, where: str, fail) -> Scene:
                           "loss_scale", "theory", "boundary_lines", "selected", "surface_view"}
     if unknown:
         fail(where, f"unknown field(s) {', '.join(sorted(unknown))}")
-    problem = raw.get("problem")
-    params = raw.get("problem_params", {})
-    dataset = raw.get("dataset")
+    def checked(field: str, check, *args, **options):
+        try:
+            return check(*args, **options)
+        except ValueError as error:
+            fail(f"{where}.{field}", str(error))
+
+    problem = checked("problem", checks.optional_name, "problem", raw.get("problem"))
+    params = checked("problem_params", checks.table, "problem_params", raw.get("problem_params"), optional=True)
+    dataset = checked("dataset", checks.optional_name, "dataset", raw.get("dataset"))
+    dataset_params = checked("dataset_params", checks.table, "dataset_params", raw.get("dataset_params"),
+                             optional=True)
+    scene_model = checked("model", checks.table, "model", raw.get("model"), optional=True)
     if (problem is None) == (dataset is None):
         fail(where, "needs either a problem (a surface) or a dataset (a network), not both")
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        fail(f"{where}.seed", "must be a whole number ≥ 0")
+    seed = checked("seed", checks.seed, raw.get("seed", 0))
+    grad_noise = checked("grad_noise", checks.grad_noise, raw.get("grad_noise", 0.0))
+    scene_schedule, clip = raw.get("schedule"), raw.get("clip")
+    checked("schedule", make_lr_fn, scene_schedule)
+    checked("clip", resolve_clip, clip)
+    scene_batch = raw.get("batch_size")
+    if scene_batch is not None:
+        checked("batch_size", checks.whole, "batch_size", scene_batch, 1)
+    raw_runs = checked("runs", checks.tables, "runs", raw.get("runs", []))
+    if len(raw_runs) > MAX_RUNS:
+        fail(f"{where}.runs", f"a scene has 1 to {MAX_RUNS} runs, got {len(raw_runs)}")
     dim = 2
     try:
         if dataset is None:
             get_surface(problem, params)
         else:
-            dim = make_network(dataset, raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"),
-                               seed)[0].dim
+            dim = make_network(dataset, dataset_params, scene_model, scene_batch, seed)[0].dim
     except ValueError as error:
         fail(f"{where}.{'problem' if dataset is None else 'dataset'}", str(error))
     start = raw.get("start")
-    if start is not None and (not isinstance(start, list) or len(start) != dim
-                              or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in start)):
+    if start is not None and (not isinstance(start, list) or len(start) != dim):
         fail(f"{where}.start", "must be [x, y]" if dataset is None else
              f"must list the network's {dim} initial weights (each layer's W row by row, then b)")
+    if start is not None:
+        start = checked("start", checks.numbers, "start", start, dim)
     runs = []
-    for k, run in enumerate(raw.get("runs", []), start=1):
+    for k, run in enumerate(raw_runs, start=1):
         name = run.get("name")
         if not isinstance(name, str) or not name:
             fail(f"{where}.runs[{k}].name", "must be text")
@@ -246,11 +300,13 @@ def _scene(raw, where: str, fail) -> Scene:
         if unknown:
             fail(f"{where}.runs[{k}]", f"unknown field(s) {', '.join(sorted(unknown))}")
         try:
-            hparams = get_optimizer(run.get("optimizer")).resolve(run.get("hparams", {}))
+            hparams = get_optimizer(checks.name("optimizer", run.get("optimizer"))).resolve(
+                checks.table("hparams", run.get("hparams"), optional=True))
         except ValueError as error:
             fail(f"{where}.runs[{k}]", str(error))
         batch_size = run.get("batch_size")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1 or dataset is None):
+        if batch_size is not None and (not checks.is_whole(batch_size) or isinstance(batch_size, float)
+                                       or batch_size < 1 or dataset is None):
             fail(f"{where}.runs[{k}].batch_size", "is a whole number ≥ 1, for a network scene")
         model = run.get("model", {})
         if model:
@@ -258,8 +314,8 @@ def _scene(raw, where: str, fail) -> Scene:
                 fail(f"{where}.runs[{k}].model", "is a table of network settings, for a network scene")
             try:
                 check_run_model(model)
-                own = make_network(dataset, raw.get("dataset_params", {}), {**raw.get("model", {}), **model},
-                                   batch_size or raw.get("batch_size"), seed)[0]
+                own = make_network(dataset, dataset_params, {**scene_model, **model},
+                                   batch_size or scene_batch, seed)[0]
             except ValueError as error:
                 fail(f"{where}.runs[{k}].model", str(error))
             if start is not None and own.dim != dim:
@@ -283,40 +339,69 @@ def _scene(raw, where: str, fail) -> Scene:
         fail(f"{where}.runs", "if one run has an alias, every run needs one, and aliases must differ")
     names = {r.name for r in runs}
     loss_scale = raw.get("loss_scale")
-    if loss_scale is not None and loss_scale not in LOSS_SCALES:
+    if loss_scale is not None and (not isinstance(loss_scale, str) or loss_scale not in LOSS_SCALES):
         fail(f"{where}.loss_scale", f"must be one of {', '.join(LOSS_SCALES)}")
     theory = raw.get("theory", [])
-    if not isinstance(theory, list) or not set(theory) <= set(THEORIES):
+    if (not isinstance(theory, list) or not all(isinstance(t, str) for t in theory)
+            or not set(theory) <= set(THEORIES)):
         fail(f"{where}.theory", f"must list some of {', '.join(THEORIES)}")
     if theory and problem != "quadratic":
         fail(f"{where}.theory", "is drawn on a quadratic (the Hessian is the same everywhere)")
     boundary_lines = raw.get("boundary_lines", [])
-    if not isinstance(boundary_lines, list) or not set(boundary_lines) <= names:
+    if (not isinstance(boundary_lines, list) or not all(isinstance(b, str) for b in boundary_lines)
+            or not set(boundary_lines) <= names):
         fail(f"{where}.boundary_lines", "must list runs of the scene")
     if boundary_lines and dataset is None:
         fail(f"{where}.boundary_lines", "are drawn for a network on a dataset")
     selected = raw.get("selected")
-    if selected is not None and selected not in names:
+    if selected is not None and (not isinstance(selected, str) or selected not in names):
         fail(f"{where}.selected", f"no run named {selected!r} in the scene")
-    panels = tuple(raw.get("panels", Scene.panels))
+    panels = tuple(checked("panels", checks.names, "panels", raw.get("panels", list(Scene.panels))))
     if not set(panels) <= set(PANELS):
         fail(f"{where}.panels", f"unknown panel(s) {sorted(set(panels) - set(PANELS))}; known: {', '.join(PANELS)}")
-    controls = tuple(raw.get("controls", Scene.controls))
+    controls = tuple(checked("controls", checks.names, "controls", raw.get("controls", list(Scene.controls))))
     if not set(controls) <= set(CONTROLS):
         fail(f"{where}.controls",
              f"unknown control(s) {sorted(set(controls) - set(CONTROLS))}; known: {', '.join(CONTROLS)}")
     view = raw.get("view")
     if view is not None:
         if (not isinstance(view, list) or len(view) != 4
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in view)
+                or not all(checks.is_number(v) and math.isfinite(v) for v in view)
                 or not (view[0] < view[1] and view[2] < view[3])):
             fail(f"{where}.view", "must be [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax")
         view = tuple(float(v) for v in view)
     surface_view = _surface_view(raw.get("surface_view"), f"{where}.surface_view", fail, dataset is None)
-    return Scene(problem, params, tuple(float(v) for v in start) if start else None, tuple(runs), panels,
-                 raw.get("schedule"), raw.get("clip"), float(raw.get("grad_noise", 0.0)), seed, dataset,
-                 raw.get("dataset_params", {}), raw.get("model", {}), raw.get("batch_size"), view, controls,
-                 loss_scale, tuple(theory), tuple(boundary_lines), selected, surface_view=surface_view)
+    return Scene(problem, params, start if start else None, tuple(runs), panels, scene_schedule, clip, grad_noise, seed,
+                 dataset, dataset_params, scene_model, scene_batch, view, controls, loss_scale, tuple(theory),
+                 tuple(boundary_lines), selected, surface_view=surface_view), dim
+
+
+# Claim fields by what they hold: an index into the parameters, a step of the action, a number.
+_COORDINATE_FIELDS = ("coordinate",)
+_INDEX_FIELDS = ("numerator", "denominator", "layer")
+_STEP_FIELDS = ("step", "steps", "from", "to", "last")
+_NUMBER_FIELDS = ("value", "tolerance", "at_most", "at_least", "factor", "rtol", "length")
+
+
+def _claim_problem(claim: dict, dim: int, action: dict) -> tuple[str, str] | None:
+    """(field, what is wrong) for the first claim field of the wrong kind or out of range, or None:
+    a coordinate the parameters do not have, or a step past the action's end, is refused at load
+    rather than found by an IndexError when the claim is checked."""
+    for key in ("run", "other"):
+        if key in claim and not isinstance(claim[key], str):
+            return key, "must be the name of a run of the scene"
+    last_step = action.get("steps", 0)
+    for key, value in claim.items():
+        if key in _COORDINATE_FIELDS and not (checks.is_whole(value) and 0 <= value < dim):
+            return key, f"must be a coordinate from 0 to {dim - 1}, got {checks._shown(value)}"
+        if key in _INDEX_FIELDS and not (checks.is_whole(value) and 0 <= value < dim):
+            return key, f"must be a whole number from 0 to {dim - 1}, got {checks._shown(value)}"
+        if key in _STEP_FIELDS and not (checks.is_whole(value) and 0 <= value <= last_step):
+            return key, f"must be a step from 0 to {last_step} (the action's steps), got {checks._shown(value)}"
+        values = value if key == "value" and isinstance(value, list) else [value]  # a value may be a point
+        if key in _NUMBER_FIELDS and not all(checks.is_number(v) and math.isfinite(v) for v in values):
+            return key, f"must be a finite number, got {checks._shown(value)}"
+    return None
 
 
 SURFACE_ARROWS = ("gradient", "velocity", "parts", "lookahead", "box")
@@ -333,6 +418,7 @@ def _surface_view(raw, where: str, fail, surface: bool) -> dict | None:
     if raw.get("mode", "2d") not in ("2d", "3d"):
         fail(f"{where}.mode", "must be '2d' or '3d'")
     arrows = raw.get("arrows", [])
-    if not isinstance(arrows, list) or not set(arrows) <= set(SURFACE_ARROWS):
+    if (not isinstance(arrows, list) or not all(isinstance(a, str) for a in arrows)
+            or not set(arrows) <= set(SURFACE_ARROWS)):
         fail(f"{where}.arrows", f"must list some of {', '.join(SURFACE_ARROWS)}")
     return {"mode": raw.get("mode", "2d"), "arrows": list(arrows)}
