@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the dock is as wide as its controls
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)  # as wide as its controls, up to a share (theme)
         scroll.setWidget(panel)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
