@@ -31,25 +31,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=10_000_000)
     args = parser.parse_args()
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from gradsim.experiment import Experiment, RunConfig
     from gradsim.gui import MainWindow
+    from timing import run_until
 
     app = QApplication.instance() or QApplication(sys.argv)
     experiment = Experiment(surface="quadratic", runs=[RunConfig("sgd", {"lr": 0.05})],
                             max_steps=args.steps).validate()
     window = MainWindow(experiment)
     window.show()
-
-    def run_until(condition, seconds):
-        loop = QEventLoop()
-        check = QTimer()
-        check.timeout.connect(lambda: loop.quit() if condition() else None)
-        check.start(200)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
 
     run_until(lambda: window.ready, 30)
     window.transport.set_speed(0)

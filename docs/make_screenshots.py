@@ -1,7 +1,9 @@
 """Regenerate the README's screenshots.
 
     python docs/make_screenshots.py [name ...]    # offscreen; names: main-window, network, zigzag,
-                                                  # scales, contours, dark, ensembles (default: all)
+                                                  # scales, contours, messages, clipping, dark, ensembles
+                                                  # (default: all but presenter)
+    python docs/make_screenshots.py --size 1024x768 --out DIR [name ...]   # another window size, elsewhere
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" python docs/make_screenshots.py presenter
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py presenter
 
@@ -15,6 +17,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # or run it under xvfb-run with QT_QPA_PLATFORM=xcb
 HERE = pathlib.Path(__file__).parent / "screenshots"
+SIZE = (1600, 960)  # the README's
 
 
 def wait_until(condition, timeout: float = 30.0) -> None:
@@ -53,6 +56,7 @@ def save(window, name: str, widget=None) -> None:
     window.redraw()
     wait_until(lambda: False, timeout=0.3)
     HERE.mkdir(parents=True, exist_ok=True)
+    window.plot_area.redraw()
     (widget or window).grab().save(str(HERE / f"{name}.png"))
     print(f"wrote {HERE / name}.png at step {window.newest_step()}")
 
@@ -94,23 +98,49 @@ def zigzag(window) -> None:
 
 
 def scales(window) -> None:
-    """Styblinski–Tang's loss, which goes negative, drawn as loss − f* on a log axis."""
-    choose(window, "styblinski_tang")
+    """A saddle's loss falls below zero and goes on falling: drawn on a symmetric log axis, read out."""
+    choose(window, "saddle")
     play_to(window, 1500)
     loss = window.plot_area.loss_panel
-    point_at(loss, 600.0, float(loss.scale.transform([loss.runs[2].data.values[0][600]])[0]))
+    values = loss.runs[2].data.values[0]
+    point_at(loss, 700.0, float(loss.scale.transform([values[700]])[0]))
     save(window, "scales")
 
 
 def contours(window) -> None:
-    """Zoomed into Rosenbrock's valley: the field is computed again for the window, at screen pixels."""
-    choose(window, "rosenbrock")
-    play_to(window, 4000)
+    """Zoomed in on Himmelblau's centre: the field computed again for the window at screen pixels,
+    its colour bar, iso-lines, and the key of the minima, saddles and the maximum."""
+    choose(window, "himmelblau")
+    play_to(window, 1500)
     trajectory = window.plot_area.trajectory
-    trajectory.box.setRange(xRange=(0.55, 1.1), yRange=(0.25, 1.25), padding=0)
-    wait_until(lambda: window.model.field is not None and abs(window.model.field.view[0] - 0.55) < 1e-9, timeout=10)
-    point_at(trajectory, 0.8, 0.64)
+    trajectory.box.setRange(xRange=(-4.2, 1.2), yRange=(-3.6, 3.4), padding=0)
+    wait_until(lambda: window.model.field is not None and abs(window.model.field.view[0] + 4.2) < 1e-9, timeout=10)
+    point_at(trajectory, -0.27, -0.92)
     save(window, "contours")
+
+
+def messages(window) -> None:
+    """Two runs diverge on the quadratic (η above 2/λmax), each logged with its step and reason; a
+    third converges. The diverged runs are marked in the run list and the legend and drawn faint."""
+    from gradsim.experiment import Experiment, RunConfig
+    window.load_experiment(Experiment(surface="quadratic", start=(-2.5, 1.5),
+                                      runs=[RunConfig("sgd", {"lr": 0.21}, "#1f77b4"), RunConfig("sgd", {"lr": 0.25}, "#d62728"),
+                                            RunConfig("adam", {"lr": 0.1}, "#2ca02c")]).validate())
+    wait_until(lambda: window.ready and window.experiment.surface == "quadratic")
+    play_to(window, 600, speed=0)
+    save(window, "messages")
+
+
+def clipping(window) -> None:
+    """Gradient clipping by norm at 1 on Rosenbrock: the threshold on the gradient-norm panel, the
+    clipped norm (dashed) beside the raw one."""
+    choose(window, "rosenbrock")
+    clip = window.training_controls.clipCombo
+    clip.setCurrentIndex(clip.findData("norm"))
+    window.training_controls.clipThreshold.setValue(1.0)
+    wait_until(lambda: window.ready and window.experiment.clip == {"norm": 1.0})
+    play_to(window, 2000)
+    save(window, "clipping")
 
 
 def dark(window) -> None:
@@ -195,7 +225,7 @@ def point_at(panel, x: float, y: float) -> None:
 
 
 SHOTS = {"main-window": main_window, "network": network, "zigzag": zigzag, "scales": scales, "contours": contours,
-         "dark": dark, "ensembles": ensembles, "presenter": presenter}
+         "messages": messages, "clipping": clipping, "dark": dark, "ensembles": ensembles, "presenter": presenter}
 
 
 def main() -> None:
@@ -203,10 +233,19 @@ def main() -> None:
 
     from gradsim.gui import MainWindow
 
-    names = sys.argv[1:] or [name for name in SHOTS if name != "presenter"]
+    global HERE
+    arguments = sys.argv[1:]
+    size = SIZE
+    while arguments and arguments[0] in ("--size", "--out"):
+        option, value, arguments = arguments[0], arguments[1], arguments[2:]
+        if option == "--size":
+            size = tuple(int(v) for v in value.split("x"))
+        else:
+            HERE = pathlib.Path(value)
+    names = arguments or [name for name in SHOTS if name != "presenter"]
     _app = QApplication.instance() or QApplication(sys.argv)  # must live while the window does
     window = MainWindow()
-    window.resize(1600, 960)
+    window.resize(*size)
     window.show()
     wait_until(lambda: window.ready)
     for name in names:

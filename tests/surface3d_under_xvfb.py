@@ -76,9 +76,33 @@ def main() -> int:
     window.surface_views.bar.resetViewButton.click()
     from gradsim.gui.surface_3d import CAMERA
     assert {key: view.camera.opts[key] for key in CAMERA} == CAMERA
+    # File ▸ Export of the trajectory panel exports what the 3-D view shows, at the width asked for
+    import os
+    import tempfile
+    from PIL import Image
+    folder = tempfile.mkdtemp(prefix="gradsim-3d-export-")
+    three_d, two_d = os.path.join(folder, "3d.png"), os.path.join(folder, "2d.png")
+    window.files.export_panel("trajectoryPlot", three_d, 900)
+    with Image.open(three_d) as image:
+        exported = np.asarray(image.convert("RGB"))
+    assert exported.shape[1] == 900, exported.shape
+    assert len(np.unique(exported.reshape(-1, 3) // 16, axis=0)) > 30, "blank 3-D export"
+    try:
+        window.files.export_panel("trajectoryPlot", os.path.join(folder, "3d.svg"))
+        raise AssertionError("an SVG of the 3-D view was accepted")
+    except ValueError as error:
+        assert "png only" in str(error)
+    button.click()  # back to 2-D: the export is the contour plot again
+    window.files.export_panel("trajectoryPlot", two_d, 900)
+    with Image.open(two_d) as image:
+        flat = np.asarray(image.convert("RGB"))
+    assert flat.shape != exported.shape or np.any(flat != exported, axis=2).mean() > 0.2
+    button.click()
     print(f"rendered: {background:.0%} background, {colours} colours, {changed:.2%} changed after 60 steps")
     window.close()
     assert not view.renderer.thread.isRunning(), "the render thread outlived the window"
+    import shiboken6
+    shiboken6.delete(window)  # as gradsim.gui.main does: not left to the interpreter's exit
     return 0
 
 

@@ -198,6 +198,30 @@ def test_the_theory_overlays_draw_eigen_directions_envelopes_and_the_rates(windo
     assert len(overlay.directions) == 2 and len(overlay.rate_lines) == 1 and "Momentum" in overlay.rate_lines[0]
 
 
+def test_the_theory_overlay_keeps_its_predictions_while_a_question_waits(window, qtbot):
+    """A lesson's question asks which run wins: the envelope and the predicted ρ are the answer."""
+    bowl(window, qtbot, ("sgd", {"lr": 0.1}), ("momentum", {"lr": 0.05, "momentum": 0.5}))
+    overlay = window.theory_overlay
+    window.model.load(window.experiment, display={"hold_numbers": True})
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    overlay.redraw()
+    assert overlay.rate_lines == [] and not overlay.rates.isVisible()  # step 0: no rate yet, no prediction
+    window.model.set_speed(0)
+    window.model.play(True)
+    qtbot.waitUntil(lambda: window.newest_step() >= 40, timeout=20000)
+    window.model.play(False)
+    overlay.redraw()
+    assert len(overlay.rate_lines) == 2 and all("predicted" not in line for line in overlay.rate_lines)
+    assert all(curve.getData()[0] is None or len(curve.getData()[0]) == 0 for curve in overlay.envelopes)
+    window.model.reveal([run.name for run in window.experiment.runs])
+    overlay.redraw()
+    assert all("predicted" in line for line in overlay.rate_lines)
+    assert all(len(curve.getData()[0]) > 0 for curve in overlay.envelopes[:2])
+    window.findChild(object, "zoomInAction").trigger()  # the corner's text grows with the app's
+    qtbot.waitUntil(lambda: "font-size:9.2pt" in overlay.rates.toHtml(), timeout=5000)
+    window.findChild(object, "zoomOutAction").trigger()
+
+
 def test_the_ensemble_views_follow_the_dark_theme(window, qtbot):
     window.findChild(object, "darkThemeAction").trigger()
     dark = window.appearance.style.background

@@ -88,6 +88,19 @@ def test_the_app_shows_what_the_checker_checked(window, qtbot, stem, number):
         np.testing.assert_array_equal(history.get("params"), trace.params, err_msg=run.name)
 
 
+def test_a_lesson_started_before_the_event_loop_turns_keeps_its_scene(qtbot):
+    """`gradsim --lesson`, or a script: the window's own first load must not replace the lesson's scene."""
+    from gradsim.gui import MainWindow
+    win = MainWindow(session="local")
+    qtbot.addWidget(win)
+    win.lesson_player.action_seconds = 0.25
+    win.start_lesson(lesson("02_learning_rate"))  # before any event is processed
+    qtbot.waitUntil(lambda: win.ready, timeout=20000)
+    qtbot.wait(50)  # let any pending zero-delay timer fire
+    assert [run.name for run in win.experiment.runs] == ["A", "B", "C", "D"] and win.model.numbers_held
+    win.close()
+
+
 def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
     from gradsim.gui.lesson_browser import LessonBrowser
     browser = LessonBrowser(load_lessons(), window)

@@ -265,6 +265,12 @@ def test_the_message_log_keeps_both_divergences_with_their_steps_and_reasons(win
         assert rows[run][0] == str(history.diverged_at) and "2/λmax" in rows[run][3]
     status = named(window, "statusLabel", QLabel).text()
     assert "diverged" in status  # the status line shows the newest; the log keeps both
+    window.resize(1024, 768)  # a small screen: the newest message is cut short, not hidden behind "»"
+    label = window.transport.statusLabel
+    qtbot.waitUntil(label.isVisible)
+    shown = QLabel.text(label)
+    assert shown == status or (shown.endswith("…") and status.startswith(shown[:-1]))
+    assert label.toolTip() == status
     named(window, "runList").setCurrentRow(2)
     named(window, "hp_eps").setValue(0.0)
     refused = window.message_log.entries()[-1]
@@ -332,6 +338,13 @@ def test_held_out_data_shows_its_loss_and_accuracy_beside_the_training_ones(wind
     np.testing.assert_array_equal(y, history.get("extra.test_accuracy"))
     x, y = area.loss_panel.runs[0].curves[1].getData()
     np.testing.assert_allclose(10 ** y, history.get("extra.test_loss"), rtol=1e-12)
+    # five panels on a 1024×768 screen: each plot fits its widget (long titles cut short with …)
+    window.resize(1024, 768)
+    shown = [panel.widget for panel in area.panels if panel.widget.isVisible()]
+    assert len(shown) == 5
+    qtbot.waitUntil(lambda: all(w.getPlotItem().width() <= w.width() + 1 for w in shown))
+    titles = [w.getPlotItem().titleLabel.text for w in shown]
+    assert any(title.endswith("…") for title in titles) and titles[0].startswith("Decision regions")
 
 
 def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(window, qtbot):
@@ -351,13 +364,16 @@ def test_dark_theme_and_text_scale_reach_every_widget_and_every_plot_element(win
     assert area.legend.font().pointSizeF() > legend_before
     qtbot.waitUntil(lambda: dock.minimumWidth() > dock_before)  # widened once the larger text is laid out
     assert area.trajectory.paths[0].opts["pen"].widthF() > 2.0
-    key = area.trajectory.key  # minimum, start, colour scale: on two lines rather than cut at the edge
-    qtbot.waitUntil(lambda: key.boundingRect().height() > 1.5 * key._line_height())
-    from PySide6.QtGui import QFontMetricsF
-    widths = key._widths(QFontMetricsF(key.style.font(9)))
-    assert all(x + w <= key.boundingRect().width() for (x, _), w in zip(key.placements(), widths))
+    window.resize(1024, 768)  # a small screen at large text: the keys wrap, nothing is cut at a panel's edge,
+    qtbot.waitUntil(lambda: area.width() >= 0.55 * window.width())  # and the controls leave the plots room
+    for panel in area.panels:
+        qtbot.waitUntil(lambda: all(right <= panel.key.boundingRect().width() for _, right in panel.key.extents()))
+        lines = max((line for *_, line in panel.key.layout_entries()), default=-1) + 1
+        assert panel.key.boundingRect().height() >= lines * panel.key._line_height()  # and every line shown
     remove = named(window, "removeRunButton", QPushButton)
     qtbot.waitUntil(lambda: remove.width() >= remove.sizeHint().width())  # "Remove run", not "Remo"
+    table = window.message_log.table  # the messages keep three rows in sight at the larger text
+    qtbot.waitUntil(lambda: table.viewport().height() >= 3 * table.verticalHeader().defaultSectionSize())
     window.darkAction.trigger()
     qtbot.waitUntil(lambda: named(window, "messageTable").palette().color(QPalette.Base).lightness() < 80)
     assert window.transport.palette().color(QPalette.Window).lightness() < 80

@@ -112,6 +112,7 @@ def test_the_3d_view_renders_under_a_real_display():
         pytest.skip("xvfb-run is not installed: no X display to render the 3-D view on")
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     env.pop("GRADSIM_NO_OPENGL", None)
+    env["PYTHONFAULTHANDLER"] = "1"  # a crash says where
     done = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
                            str(HERE / "surface3d_under_xvfb.py")], env=env, capture_output=True, text=True,
                           timeout=300)

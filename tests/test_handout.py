@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QPushButton
 from gradsim.cli import main
 from gradsim.gui.handout import FigureRenderer, render_figures, write_files
 from gradsim.lessons import load_lessons
-from gradsim.lessons.handout import build_handout, value_text
+from gradsim.lessons.handout import build_handout, overleaf_heading, value_text
 
 pytestmark = pytest.mark.usefixtures("no_leftover_threads")
 
@@ -46,6 +46,13 @@ def check_pdf(path, handout):
             for choice in page.question["choices"]:
                 assert letters(choice) in letters(body)
             assert letters(page.step.explanation)[:80] not in letters(student)  # the reason is the teacher's
+            # the figure and this step's numbers are the answer: they start a page after the question
+            start, end = starts[page.number - 1], (starts + [answers])[page.number]
+            overleaf = next(i for i in range(start + 1, end) if pages[i].startswith(words(overleaf_heading(page, count))))
+            asked = "".join(pages[start:overleaf])
+            assert letters(page.question["prompt"]) in letters(asked)
+            assert words(f"At step {page.end_step}, the end of the action") not in asked
+            assert words("The update rule of") not in asked
         for rule in page.rules:  # the rule with this step's numbers: every line's result
             for line in rule.lines:
                 assert words(f"= {value_text(line.value)}") in body, (page.number, line)
@@ -63,6 +70,9 @@ def check_markdown(folder, handout, stem):
         if page.question is not None:
             assert page.question["prompt"] in text and page.answer in answers
             assert page.step.explanation not in text  # the reason is on the teacher's page
+            section = text.split(f"## Step {page.number} of {len(handout.pages)}\n", 1)[1]
+            overleaf = section.index(f"### {overleaf_heading(page, len(handout.pages))}")
+            assert section.index(page.question["prompt"]) < overleaf < section.index("![")
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert len(figures) == len(handout.pages)
     for name in figures:

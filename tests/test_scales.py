@@ -97,3 +97,13 @@ def test_log_ticks_are_labelled_without_crowding(low, high, pixels):
     for position, text in ticks:  # each label names its value
         assert tick_value(text) == pytest.approx(10.0 ** position, rel=1e-6), text
     assert not set(minor) & set(positions)
+
+
+def test_symlog_keeps_runs_of_different_sizes_apart():
+    """A saddle: one run fell to −1e12, others sit at −60 and −8,000; each keeps its own decade."""
+    scale = scales.choose("auto", -1e12, 1.1)
+    assert scale.mode == "symlog" and scale.linear_width == 1.0
+    drawn = scale.transform(np.array([-1e12, -8348.0, -62.8, -0.07, 1.1]))
+    low, high = drawn.min(), drawn.max()
+    gaps = np.abs(np.diff(drawn[1:4])) / (high - low)
+    assert np.all(gaps > 0.05)  # −8,348, −62.8 and −0.07 at least a twentieth of the axis apart

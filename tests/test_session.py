@@ -6,7 +6,7 @@ import pytest
 
 from gradsim.app import protocol as p
 from gradsim.app.runs import Until, play
-from gradsim.app.session import Session
+from gradsim.app.session import SLICE_SECONDS, TICK_SECONDS, Session
 from gradsim.experiment import MAX_RUNS, Experiment, RunConfig
 
 
@@ -89,26 +89,142 @@ def test_divergence_and_the_end_are_reported():
     assert replies[-1] == p.Stopped(7, 300) and session.steppers[1].k == 300
 
 
+class Clock:
+    """A session's clock that moves only when told to, and `per_reading` seconds each time it is read."""
+
+    def __init__(self, per_reading: float = 0.0):
+        self.now, self.per_reading = 0.0, per_reading
+
+    def __call__(self) -> float:
+        self.now += self.per_reading
+        return self.now
+
+
+def on_clock(clock, experiment=None):
+    session = Session(clock)
+    session.handle(p.Configure(7, (experiment or Experiment.default()).to_json()))
+    return session
+
+
 def test_speed_limit_in_steps_per_second():
+    clock = Clock()
+    session = on_clock(clock)
+    session.handle(p.Speed(7, 1000.0))
+    session.handle(p.Play(7, True))
+    clock.now += 1 / 16  # 62.5 steps are owed (binary fractions: no rounding), and the slice never runs out
+    session.tick()
+    assert [s.k for s in session.steppers] == [62, 62, 62]
+    clock.now += 1 / 128  # 7.8125 more
+    session.tick()
+    assert [s.k for s in session.steppers] == [70, 70, 70]  # the half step owed was kept for this tick
+
+
+def test_at_any_speed_a_tick_ends_within_its_slice_and_the_speed_shown_is_what_the_machine_does():
+    clock = Clock(per_reading=0.001)  # every step costs a millisecond: at most a dozen fit in a slice
+    session = on_clock(clock)
+    session.handle(p.Speed(7, 1000.0))
+    session.handle(p.Play(7, True))
+    clock.now += 1.0  # a second of steps is owed: far more than one slice can do
+    started = clock.now
+    (chunk,) = session.tick()
+    assert clock.now - started <= SLICE_SECONDS + 0.002
+    done = session.steppers[0].k
+    assert 0 < done < 1000 and {s.k for s in session.steppers} == {done}
+    assert session._debt == 0.0  # the rest is dropped, not owed: the next tick does not start behind
+    steps, began = done, clock.now
+    while clock.now - began < 1.0:
+        clock.now += TICK_SECONDS
+        for reply in session.tick():
+            if isinstance(reply, p.Chunk):
+                steps += len(reply.rows[0]["step"])
+                shown = reply.steps_per_second
+    assert 0 < shown < 1000 and shown == session.steps_per_second
+    achieved = (session.steppers[0].k - done) / (clock.now - began)
+    assert shown == pytest.approx(achieved, rel=0.25)  # what the machine did, not the 1,000 asked for
+
+
+def test_a_full_speed_tick_is_bounded_by_its_slice_too():
+    clock = Clock(per_reading=0.001)
+    session = on_clock(clock)
+    session.handle(p.Play(7, True))  # speed 0: as fast as the machine goes
+    started = clock.now
+    session.tick()
+    assert clock.now - started <= SLICE_SECONDS + 0.002 and 0 < session.steppers[0].k < 100
+
+
+def test_a_flat_quadratic_started_far_out_diverges_with_a_reason():
+    """a = b = 0: no curvature, so no learning-rate bound 2/λmax (it divided by zero and killed the session)."""
+    experiment = Experiment(surface="quadratic", surface_params={"a": 0.0, "b": 0.0}, start=(1e6, 1e6),
+                            runs=[RunConfig("sgd", {"lr": 0.1})]).validate()
+    session, _ = configured(experiment)
+    session.handle(p.Play(7, True))
+    replies = session.tick()
+    diverged = [r for r in replies if isinstance(r, p.Diverged)]
+    assert diverged == [p.Diverged(7, 0, 1, f"the parameters ran past the bound {session.steppers[0].max_param_norm:g}")]
+    assert isinstance(replies[-1], p.Stopped) and not session.playing
+
+
+def test_an_error_inside_a_tick_is_reported_and_the_session_goes_on(monkeypatch):
     session, _ = configured()
-    session.handle(p.Speed(7, 1000.0))
     session.handle(p.Play(7, True))
-    session._last_tick -= 0.05  # 50 ms have passed
     session.tick()
-    assert all(40 <= s.k <= 60 for s in session.steppers)
+    monkeypatch.setattr(type(session.steppers[0]), "run", lambda *args, **kwargs: 1 / 0)
+    (failed,) = session.tick()
+    at = session.steppers[0].k
+    assert failed == p.Failed(7, f"the simulation stopped at step {at}: ZeroDivisionError: division by zero")
+    assert not session.playing
+    monkeypatch.undo()
+    (chunk,) = session.handle(p.StepOnce(7))  # and it still answers
+    assert all(s.k == at + 1 for s in session.steppers)
 
 
-def test_a_slow_problem_at_a_high_speed_keeps_each_tick_within_its_slice():
-    experiment = Experiment(dataset="moons", dataset_params={"n": 3000}, runs=[RunConfig("sgd", {"lr": 0.1})])
-    session, _ = configured(experiment.validate())
-    session.handle(p.Speed(7, 1000.0))
-    session.handle(p.Play(7, True))
-    session._last_tick -= 1.0  # a second of steps is owed: far more than one slice can do
-    import time
-    started = time.perf_counter()
-    session.tick()
-    assert time.perf_counter() - started < 0.2
-    assert 0 < session.steppers[0].k < 1000 and session._debt == 0.0  # the rest is dropped, not owed
+def test_the_child_loop_answers_every_error_and_ends_quietly_when_the_window_goes(monkeypatch):
+    """`serve` as the child runs it (here in a thread): a failing tick is answered with Failed, and
+    the loop goes on answering; the window's end of the pipe closing ends it without an error."""
+    import multiprocessing
+    import threading
+    from gradsim.app.session import serve
+    monkeypatch.setattr(Session, "_step_slice", lambda self: 1 / 0)
+    window, child = multiprocessing.Pipe()
+    errors = []
+    thread = threading.Thread(target=lambda: _catching(errors, serve, child), daemon=True)
+    thread.start()
+    window.send(p.Configure(3, Experiment.default().to_json()))
+    window.send(p.Play(3, True))
+    heard = []
+    while not any(isinstance(m, p.Failed) for m in heard):
+        assert window.poll(30), f"no Failed from the session; heard {heard}"
+        heard.append(window.recv())
+    assert "ZeroDivisionError" in heard[-1].text
+    window.send(p.StepOnce(3))
+    assert window.poll(30) and isinstance(window.recv(), p.Chunk)
+    window.close()  # the window has gone
+    thread.join(30)
+    assert not thread.is_alive() and errors == []
+
+
+def _catching(errors, function, *args):
+    try:
+        function(*args)
+    except BaseException as error:  # noqa: BLE001
+        errors.append(error)
+        raise
+
+
+def test_newer_commands_make_the_older_ones_moot():
+    configure = [p.Configure(g, "{}") for g in range(3)]
+    basin = p.BasinRequest(0, 5, None, None, (2, 2), 10, 1e-3)
+    commands = [configure[0], p.Play(0, True), p.Speed(0, 10.0), p.SetHparams(0, 0, {"lr": 1}), basin,
+                p.FieldRequest(0, (0, 1, 0, 1), 2, 2), configure[1], p.StepOnce(1), p.Speed(1, 20.0), configure[2],
+                p.Inspect(2, 0, 0, None), p.BoundaryRequest(2, 0, 0, None, (0, 1, 0, 1), 2, 2),
+                p.BoundaryRequest(2, 1, 0, None, (0, 1, 0, 1), 2, 2), p.Play(2, True), p.Inspect(2, 0, 1, None),
+                p.BoundaryRequest(2, 0, 5, None, (0, 1, 0, 1), 2, 2)]
+    kept = p.newest_wins(commands)
+    # ensemble work and the newest speed outlive a new experiment; of several requests only the newest counts
+    assert kept == [basin, p.Speed(1, 20.0), configure[2], p.BoundaryRequest(2, 1, 0, None, (0, 1, 0, 1), 2, 2),
+                    p.Play(2, True), p.Inspect(2, 0, 1, None), p.BoundaryRequest(2, 0, 5, None, (0, 1, 0, 1), 2, 2)]
+    many = [command for g in range(500) for command in (p.Configure(g, "{}"), p.Play(g, True))]
+    assert p.newest_wins(many) == [p.Configure(499, "{}"), p.Play(499, True)]
 
 
 def test_rewind_restores_every_run_exactly_and_the_replay_is_the_same():
@@ -213,3 +329,14 @@ def test_experiment_round_trip_and_checks(tmp_path):
             Experiment.load(str(bad))
     with pytest.raises(ValueError, match="cannot open"):
         Experiment.load(str(tmp_path / "missing.json"))
+
+
+def test_the_child_process_steps_with_one_blas_thread(monkeypatch):
+    """Several BLAS threads make a small network's step many times slower on a busy machine."""
+    from threadpoolctl import threadpool_info
+    from gradsim.app import session
+    seen = []
+    monkeypatch.setattr(session, "serve", lambda connection: seen.extend(
+        pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"))
+    session.main(None)
+    assert seen and set(seen) == {1}

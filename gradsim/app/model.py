@@ -536,11 +536,23 @@ class AppModel:
         self.logged.emit(entry)
 
     def recover(self, reason: str) -> None:
-        """The session was lost: start a new one where the runs were (replayed to the newest step)."""
-        at = self.newest_step()
-        self._log(LogEntry("error", f"{reason}; restarted it and replayed the runs to step {at}", at))
+        """The session was lost and a new one started: the runs resume where they were (the new
+        session replays them to the newest step, with every live change: the same numbers), and
+        play on if they were playing."""
+        at, was_playing = self.newest_step(), self.playing
+        text = f"{reason}; restarted it and replayed the runs to step {at}"
+        self._log(LogEntry("error", text + (", playing on" if was_playing else ""), at))
         self.experiment = self.saved_experiment()
         self._configure(resume=True)
+        self.say(text)
+        self._play_when_ready = was_playing
+
+    def lost(self, reason: str) -> None:
+        """The session was lost and is not restarted: say so; the runs shown stay as they were."""
+        self._log(LogEntry("error", reason, self.newest_step()))
+        self.in_flight = self._play_when_ready = False
+        self._set_playing(False)
+        self.say("the simulation stopped: " + reason.split(";")[0])
 
     # --- files --------------------------------------------------------------------------------------------
     def saved_experiment(self) -> Experiment:

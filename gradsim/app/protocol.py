@@ -364,3 +364,35 @@ Command = (Configure | Play | Speed | StepOnce | SetHparams | Rewind | Inspect |
 Reply = (Configured | Chunk | Diverged | Accepted | Rejected | Stopped | Paused | Rewound | Inspection | Slice | Field | Boundary
          | Heartbeat | Failed | BasinResult | SwarmResult | SweepResult | JobFailed)
 ENSEMBLE_REPLIES = (BasinResult, SwarmResult, SweepResult, JobFailed)
+
+
+# --- which waiting commands a newer one makes moot ----------------------------------------------------
+BOUND_TO_RUNS = (Play, Extend, StepOnce, SetHparams, Rewind, Inspect, SliceRequest, FieldRequest, BoundaryRequest)
+"""Commands about the runs of one experiment: a newer `Configure` replaces the runs, so they are moot."""
+
+
+def _newest_key(command):
+    """Commands with the same key stand for each other: only the newest counts (None: every one counts)."""
+    if isinstance(command, (Speed, Inspect, SliceRequest, FieldRequest)):
+        return type(command)
+    if isinstance(command, BoundaryRequest):
+        return BoundaryRequest, command.run
+    return None
+
+
+def newest_wins(commands: list) -> list:
+    """`commands` (oldest first) less the moot ones: whatever is about the runs before the newest
+    Configure, and of several speeds or requests of one kind all but the newest. What is left does
+    what the whole list would have done, for a session that had not read any of them yet."""
+    configures = [i for i, command in enumerate(commands) if isinstance(command, Configure)]
+    last = configures[-1] if configures else 0
+    kept = [c for i, c in enumerate(commands) if i >= last or not isinstance(c, (Configure, *BOUND_TO_RUNS))]
+    seen, newest_first = set(), []
+    for command in reversed(kept):
+        key = _newest_key(command)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        newest_first.append(command)
+    return newest_first[::-1]

@@ -191,9 +191,12 @@ def choose(mode: str, low: float, high: float, known_minimum: float | None = Non
 
 
 def _linear_width(low: float, high: float) -> float:
-    """Symlog's linear half-width: a round number about a thousandth of the largest magnitude, at least 1e-12."""
-    top = max(abs(low), abs(high), 1e-9)
-    return 10.0 ** math.floor(math.log10(max(top * 1e-3, 1e-12)))
+    """Symlog's linear half-width c: a power of ten at the smaller of the two magnitudes (the loss a run
+    started from, beside the one that fell a long way), at least a trillionth of the larger and 1e-12.
+    Values beyond c are drawn by their decade, so a run at −60 stays apart from one at −8,000 even
+    when a third fell to −1e12 (c a thousandth of the largest put all three on the line at 0)."""
+    small, large = sorted((abs(low), abs(high)))
+    return 10.0 ** math.floor(math.log10(max(small, large * 1e-12, 1e-12)))
 
 
 def _number(value: float) -> str:
@@ -201,6 +204,6 @@ def _number(value: float) -> str:
         return "0"
     magnitude = abs(value)
     if 1e-3 <= magnitude < 1e5:
-        return f"{value:g}"
+        return f"{value:g}".replace("-", "−")
     exponent = int(round(math.log10(magnitude)))
-    return ("−" if value < 0 else "") + f"1e{exponent}"
+    return ("−" if value < 0 else "") + "10" + str(exponent).translate(SUPERSCRIPTS)  # as the log axes write it

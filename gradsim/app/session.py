@@ -9,6 +9,7 @@ the Hessian at a point, a network's loss slice and a surface's loss field for co
 from __future__ import annotations
 
 import signal
+import threading
 import time
 
 import numpy as np
@@ -31,7 +32,9 @@ REPLAY_CHUNK = 20_000       # rows per message when a resumed experiment sends i
 
 
 class Session:
-    def __init__(self):
+    def __init__(self, clock=time.perf_counter):
+        """`clock`: seconds, for the speed limit and the time slices (tests pass their own)."""
+        self.clock = clock
         self.generation = 0
         self.experiment: Experiment | None = None
         self.steppers = []
@@ -41,7 +44,7 @@ class Session:
         self.speed = 0.0
         self.steps_per_second = 0.0
         self._debt = 0.0
-        self._last_tick = time.perf_counter()
+        self._last_tick = clock()
         self._last_advance = 0
         self._window_steps, self._window_time = 0, 0.0
         self._snapshots: list[list] = []   # per run: Snapshot at increasing steps
@@ -87,7 +90,7 @@ class Session:
         self.generation = command.generation
         was_playing = self.playing
         self.playing = bool(command.playing) and not self._done()
-        self._last_tick, self._debt = time.perf_counter(), 0.0
+        self._last_tick, self._debt = self.clock(), 0.0
         if command.playing and not self.playing:
             return [p.Stopped(self.generation, self._newest())]
         return [p.Paused(self.generation, self._newest())] if was_playing and not self.playing else []
@@ -190,12 +193,26 @@ class Session:
     # --- stepping ----------------------------------------------------------------------------------
     def tick(self) -> list:
         """One slice of stepping, if playing (never much longer than SLICE_SECONDS), then a piece
-        of ensemble work, if any."""
-        replies = self._step_slice() if self.playing else []
-        return replies + self.jobs.work(JOB_SECONDS) if self.jobs else replies
+        of ensemble work, if any. An error stops the playing (or the ensemble work) and is answered
+        with `Failed` saying where and why: the session itself goes on."""
+        replies = []
+        if self.playing:
+            try:
+                replies += self._step_slice()
+            except Exception as error:  # noqa: BLE001  (the session must outlive any one bad step)
+                self.playing = False
+                replies.append(p.Failed(self.generation, f"the simulation stopped at step {self._newest()}: "
+                                                         f"{type(error).__name__}: {error}"))
+        if self.jobs:
+            try:
+                replies += self.jobs.work(JOB_SECONDS)
+            except Exception as error:  # noqa: BLE001
+                self.jobs.clear()
+                replies.append(p.Failed(self.generation, f"the ensemble work stopped: {type(error).__name__}: {error}"))
+        return replies
 
     def _step_slice(self) -> list:
-        now = time.perf_counter()
+        now = self.clock()
         elapsed, self._last_tick = now - self._last_tick, now
         if self.speed > 0:
             self._debt = min(self._debt + elapsed * self.speed, self.speed)  # at most a second behind
@@ -233,7 +250,8 @@ class Session:
         rows, replies, count = {}, [], None
         for i, stepper in live:
             pacing = count is None and budget is not None
-            chunk = stepper.run(target if count is None else count, budget / len(live) if pacing else None)
+            chunk = stepper.run(target if count is None else count, budget / len(live) if pacing else None,
+                                self.clock)
             if stepper.finished:  # a diverged run's last finite row is its end: no current point
                 rows[i] = chunk
                 replies.append(p.Diverged(self.generation, i, int(stepper.diverged_at), divergence_reason(stepper)))
@@ -265,7 +283,7 @@ class Session:
         if stepper.finished:
             return target
         start = stepper.snapshot()
-        rows = stepper.run(target, budget)
+        rows = stepper.run(target, budget, self.clock)
         reached = len(rows["step"])
         rows["step"] = np.append(rows["step"], stepper.k)
         for name, value in (("loss", stepper.loss),):
@@ -353,32 +371,70 @@ def describe(experiment: Experiment, steppers) -> p.ProblemInfo:
                          has_test=data.X_test is not None)
 
 
-def serve(connection) -> None:
-    """The child process's loop: answer commands, step while playing, send what happened."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the window's to handle
-    session = Session()
-    next_tick = time.perf_counter()
-    last_sent = time.perf_counter()
+def main(connection) -> None:
+    """The child process: `serve` with one BLAS thread. The session's matrices are small (a batch
+    by a layer): several BLAS threads gain nothing there, and on a busy machine they wait on each
+    other (a full-batch step of moons with n = 10,000 took 0.35 s with them, 0.015 s without)."""
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        serve(connection)
+
+
+def serve(connection, session: Session | None = None) -> None:
+    """The child process's loop: answer commands, step while playing, send what happened.
+
+    Nothing that goes wrong in here ends it silently: a failed command, tick or message is answered
+    with `Failed` and the loop goes on. Only `Shutdown`, or the window going away (its end of the
+    pipe closed), ends it, quietly."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the window's to handle
+    session = session or Session()
+    next_tick = last_sent = time.perf_counter()
     while True:
         wait = max(0.0, next_tick - time.perf_counter()) if session.busy else None
         replies = []
         try:
-            if connection.poll(wait):
-                command = connection.recv()
-                if isinstance(command, p.Shutdown):
-                    break
-                replies = session.handle(command)
-            if session.busy and time.perf_counter() >= next_tick:
-                next_tick = time.perf_counter() + TICK_SECONDS
-                replies += session.tick()
+            commands = waiting_commands(connection, wait)
         except (EOFError, OSError):  # the window has gone
             break
+        except Exception as error:  # noqa: BLE001  (a message that cannot be read)
+            commands, replies = [], [p.Failed(session.generation, f"a command could not be read: {error}")]
+        if any(isinstance(command, p.Shutdown) for command in commands):
+            break
+        for command in commands:
+            replies += session.handle(command)
+        if session.busy and time.perf_counter() >= next_tick:
+            next_tick = time.perf_counter() + TICK_SECONDS
+            replies += session.tick()
         if session.playing and not replies and time.perf_counter() - last_sent > HEARTBEAT_SECONDS:
             replies = [p.Heartbeat(session.generation)]
         try:
             for reply in replies:
-                connection.send(reply)
+                _send(connection, reply)
                 last_sent = time.perf_counter()
-        except (BrokenPipeError, OSError):
+        except (EOFError, OSError):  # the window has gone (BrokenPipeError is an OSError)
             break
     connection.close()
+
+
+MAX_READ = 1000  # commands read at once before the session steps again
+
+
+def waiting_commands(connection, wait: float | None) -> list:
+    """Every command already waiting (after up to `wait` seconds for the first; None: until one
+    comes), less those a newer one makes moot (`protocol.newest_wins`)."""
+    if not connection.poll(wait):
+        return []
+    commands = [connection.recv()]
+    while len(commands) < MAX_READ and connection.poll(0):
+        commands.append(connection.recv())
+    return p.newest_wins(commands)
+
+
+def _send(connection, reply) -> None:
+    try:
+        connection.send(reply)
+    except (EOFError, OSError):
+        raise
+    except Exception as error:  # noqa: BLE001  (a reply that cannot be pickled: say so instead)
+        connection.send(p.Failed(reply.generation, f"a {type(reply).__name__} could not be sent: {error}"))

@@ -17,9 +17,8 @@ def divergence_reason(stepper) -> str:
         top = float(np.max(np.abs(curvature)))
         if float(np.min(curvature)) < 0:
             return "the surface curves downward along one axis: gradient descent runs away along it"
-        limit = 2.0 / top
-        if hp["lr"] > limit:
-            return f"lr {hp['lr']:g} is above 2/λmax = {limit:g}"
+        if top > 0 and hp["lr"] > 2.0 / top:  # a flat surface (a = b = 0) has no such bound
+            return f"lr {hp['lr']:g} is above 2/λmax = {2.0 / top:g}"
     norm = float(np.linalg.norm(np.asarray(stepper.params)))
     if norm > 0.5 * stepper.max_param_norm:
         return f"the parameters ran past the bound {stepper.max_param_norm:g}"

@@ -230,14 +230,15 @@ class Stepper:
         return self._diagnose(self.params, self.k, self.loss, pending.raw_grad, pending.step.lr_eff,
                               pending.step.delta)
 
-    def run(self, n: int, time_budget: float | None = None) -> dict[str, Any]:
-        """Take up to n updates (fewer if `time_budget` seconds pass or every run diverges).
+    def run(self, n: int, time_budget: float | None = None, clock=time.perf_counter) -> dict[str, Any]:
+        """Take up to n updates (fewer if `time_budget` seconds pass, as `clock` tells, or every
+        run diverges); at least one, whatever the budget.
 
         Returns the rows of the points left behind, stacked: "step" (m,), "params"
         (m, ..., D), "loss", "grad", "lr", "lr_eff", "update" and "state" {name: array}.
         """
         n = _check_steps(n)
-        deadline = None if time_budget is None else time.perf_counter() + time_budget
+        deadline = None if time_budget is None else clock() + time_budget
         rows = RowBuffer(min(n, 256))
         with np.errstate(all="ignore"):
             while rows.count < n and not self._finished:
@@ -248,7 +249,7 @@ class Stepper:
                     rows.append_values([self.k, self.params, self.loss, p.raw_grad, p.lr, p.step.lr_eff,
                                         p.step.delta], p.step.state, self._diagnostics(p))
                 self._advance()
-                if deadline is not None and time.perf_counter() >= deadline:
+                if deadline is not None and clock() >= deadline:
                     break
         return rows.arrays() if rows.count else stack_rows([], self.record())
 

@@ -32,6 +32,10 @@ def main() -> int:
     notifier = _close_on_signals(window)
     code = app.exec()
     del notifier
+    # Destroy the window while Python still runs: left to PySide's clean-up at exit, a plot that was
+    # exported (pyqtgraph's ImageExporter) calls back into Python mid-teardown and crashes (seen under X).
+    import shiboken6
+    shiboken6.delete(window)
     return code
 
 

@@ -9,11 +9,13 @@ from PySide6.QtCore import QObject, Signal
 
 from ..app.ensemble_model import EnsembleModel
 from ..app.model import AppModel, LogEntry
+from ..app.protocol import Configure, Configured
 from .session_client import LocalSession, ProcessSession
 
 MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
                  "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
                  "field_ready", "boundary_ready", "lines_ready", "stopped", "revealed")
+MAX_RESTARTS = 3  # sessions lost in a row (before one builds the runs) that are restarted
 ENSEMBLE_SIGNALS = {"view_changed": "ensemble_view_changed", "result_changed": "ensemble_result",
                     "status_changed": "ensemble_status", "rejected": "ensemble_rejected"}
 
@@ -48,6 +50,7 @@ class Controller(QObject):
         self.model = model
         self.ensembles = EnsembleModel(model)
         self._kind = session
+        self._restarts = 0  # sessions lost in a row since one last built the runs
         self._bridges = []
         for source, names in ((model, {name: name for name in MODEL_SIGNALS}), (self.ensembles, ENSEMBLE_SIGNALS)):
             for name, qt_name in names.items():
@@ -61,26 +64,46 @@ class Controller(QObject):
         client = (LocalSession if self._kind == "local" else ProcessSession)(self)
         client.reply.connect(self.model.receive)
         client.reply.connect(self.ensembles.receive)
+        client.reply.connect(self._heard)
         client.died.connect(self._restart)
         self.model.send = client.send
         return client
 
+    def _heard(self, reply) -> None:
+        if isinstance(reply, Configured):  # the session works: a later loss is a new one
+            self._restarts = 0
+
     def _restart(self, reason: str) -> None:
-        """A new session, with the runs replayed to where they were."""
+        """A new session, with the runs replayed to where they were (playing on if they were
+        playing); after MAX_RESTARTS sessions in a row lost before they built the runs, no more."""
         old = self.client
-        old.reply.disconnect(self.model.receive)
-        old.reply.disconnect(self.ensembles.receive)
+        for slot in (self.model.receive, self.ensembles.receive, self._heard):
+            old.reply.disconnect(slot)
         old.shutdown(timeout=1.0)
         old.deleteLater()
+        self._restarts += 1
+        if self._restarts > MAX_RESTARTS:
+            self.client = None
+            self.model.send = self._send_while_lost
+            self.model.lost(f"{reason}; it was lost {MAX_RESTARTS} times in a row before it built the runs, so it "
+                            "is not restarted again (reset or open an experiment to try again)")
+            return
         self.client = self._start_session()
         self.model.recover(reason)
+
+    def _send_while_lost(self, command) -> None:
+        """No session since the last one was given up: a new experiment (reset, open) starts one."""
+        if isinstance(command, Configure):
+            self.client = self._start_session()
+            self.client.send(command)
 
     def shutdown(self) -> None:
         for source, name, bridge in self._bridges:
             getattr(source, name).disconnect(bridge)
         self._bridges.clear()
         self.model.send = lambda command: None
-        self.client.shutdown()
+        if self.client is not None:
+            self.client.shutdown()
 
 
 __all__ = ["Controller", "LogEntry"]

@@ -58,6 +58,22 @@ def export_plot(widget: pg.PlotWidget, path: str, width: int | None = None, lege
         raise ValueError(f"export a panel as .png or .svg, not '{path}'")
 
 
+def export_picture(draw, shown_width: int, path: str, width: int | None = None, legend=None) -> None:
+    """A view that is a picture, not a plot (the 3-D view), as PNG: `draw(width)` gives its QImage."""
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"the 3-D view exports as .png only, not '{path}' (switch to 2-D for an SVG)")
+    width = int(width or 2 * shown_width)
+    if not 50 <= width <= MAX_EXPORT_WIDTH:
+        raise ValueError(f"a PNG export is 50 to {MAX_EXPORT_WIDTH} pixels wide, not {width}")
+    image = draw(width)
+    if legend is not None:
+        image = with_legend(image, legend)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    write_atomically(path, bytes(buffer.data()))
+
+
 def with_legend(image: QImage, legend) -> QImage:
     """`image` with the legend widget drawn above it, scaled to the image's width."""
     scale = image.width() / max(1, legend.width())

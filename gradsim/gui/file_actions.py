@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressD
 
 from ..experiment import Experiment
 from ..files import write_atomically
-from .export import MAX_EXPORT_WIDTH, export_plot, runs_csv
+from .export import MAX_EXPORT_WIDTH, export_picture, export_plot, runs_csv
 from .gif_export import GifExport
 
 
@@ -65,8 +65,14 @@ class FileActions(QObject):
         self.try_export(lambda: self.export_panel(name, path, width), path)
 
     def export_panel(self, name: str, path: str, width: int | None = None) -> None:
-        """Panel `name` as PNG (`width` pixels wide) or SVG, with the runs' legend above it."""
+        """Panel `name` as PNG (`width` pixels wide) or SVG, with the runs' legend above it; the
+        trajectory panel as the 3-D view shows it while that view is on (PNG only)."""
         self.plot_area.redraw()
+        views = getattr(self.window, "surface_views", None)
+        if name == "trajectoryPlot" and views is not None and views.showing_3d:
+            export_picture(lambda w: views.view3d.picture(w), views.view3d.width(), path, width,
+                           legend=self.plot_area.legend)
+            return
         export_plot(self.plot_area.panel_widget(name), path, width, legend=self.plot_area.legend)
 
     def export_csv_dialog(self) -> None:

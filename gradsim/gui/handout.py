@@ -26,7 +26,8 @@ from ..app import protocol as p
 from ..app.model import AppModel
 from ..app.runs import trace_rows
 from ..files import write_atomically
-from ..lessons.handout import (Handout, Page, answers_markdown, build_handout, choice_mark, markdown, rule_text)
+from ..lessons.handout import (Handout, Page, answers_markdown, build_handout, choice_mark, markdown, overleaf_heading,
+                              rule_text)
 from ..lessons.scenes import scene_experiment
 from .controller import Controller
 from .lesson_player import PANEL_NAMES, run_index, scene_display
@@ -237,6 +238,7 @@ class _Pages:
                 self.paragraph(f"☐ {choice_mark(i)} {choice}")
             self.paragraph("Your answer, and why:")
             self.answer_space()
+            self.heading(overleaf_heading(page, len(handout.pages)), 12, new_page=True)
         self.figure(page, image)
         for rule in page.rules:
             self.paragraph(f"of {rule.run} for {rule.parameter}, with the numbers of step {rule.step}"

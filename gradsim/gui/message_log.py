@@ -5,7 +5,7 @@ session errors: nothing overwrites anything (the toolbar's status line only show
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -78,6 +78,7 @@ class MessageLog(QDockWidget):
     def restyle(self, style: Style) -> None:
         self.style = style
         self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(style.font()).height() + 4)
+        QTimer.singleShot(0, self._keep_rows)  # once the new font is laid out
         for row in range(self.table.rowCount()):
             kind = self.table.item(row, 2).text()
             if kind in ("diverged", "refused", "error"):
@@ -87,6 +88,13 @@ class MessageLog(QDockWidget):
     def _run_name(self, index: int) -> str:
         runs = self.model.experiment.runs
         return f"{index + 1}" + (f" {runs[index].name}" if index < len(runs) and runs[index].name else "")
+
+    def _keep_rows(self) -> None:
+        """Larger text: the dock grows to keep SHOWN_ROWS messages in sight (it never shrinks what the user set)."""
+        window = self.parentWidget()
+        wanted = self.sizeHint().height()
+        if window is not None and self.isVisible() and not self.isFloating() and self.height() < wanted:
+            window.resizeDocks([self], [wanted], Qt.Vertical)
 
     def sizeHint(self):
         """Tall enough for its title, the header and SHOWN_ROWS messages (two divergences and a note)."""

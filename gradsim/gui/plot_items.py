@@ -6,7 +6,8 @@ from typing import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
+from PySide6.QtWidgets import QApplication
 
 from .theme import Style
 
@@ -34,14 +35,48 @@ def pen(color, width: float, style: str = "solid", faded: bool = False) -> QPen:
 
 class PlotItem(pg.PlotItem):
     """A plot whose title row is as tall as its title's text (pyqtgraph fixes it at 30 px, which cuts
-    a large title in presenter mode)."""
+    a large title in presenter mode), and whose title is cut short with "…" on a narrow plot (pyqtgraph
+    makes the plot at least as wide as its title, so five panels on a small screen ran off its edge)."""
+
+    _title = None
+    _title_args: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = self.titleLabel
+        keep_height = label.updateMin
+
+        def update_min():  # pyqtgraph's LabelItem asks for its text's width again at every resize
+            keep_height()
+            label.setMinimumWidth(0)
+        label.updateMin = update_min
+        update_min()
 
     def setTitle(self, title=None, **args):
-        super().setTitle(title, **args)
-        if title is not None:
+        self._title, self._title_args = title, args
+        self._show_title(title)
+        self._fit_title()
+
+    def _show_title(self, text) -> None:
+        super().setTitle(text, **self._title_args)
+        if text is not None:
             height = math.ceil(self.titleLabel.item.boundingRect().height()) + 2
             self.titleLabel.setMaximumHeight(height)
             self.layout.setRowFixedHeight(0, height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        if self._title and self.width() > 0:
+            font = QFont(QApplication.font())
+            size = str(self._title_args.get("size", ""))
+            if size.endswith("pt"):
+                font.setPointSizeF(float(size[:-2]))
+            fitted = QFontMetricsF(font).elidedText(self._title, Qt.ElideRight, max(20.0, self.width() - 12))
+            if fitted != self.titleLabel.text:
+                self._show_title(fitted)
 
 
 def plot_widget(**kwargs) -> pg.PlotWidget:
@@ -68,9 +103,10 @@ def style_plot(widget: pg.PlotWidget, style: Style, title: str | None = None) ->
 
 class Key(pg.GraphicsWidget):
     """A key drawn outside the data area: a line or symbol sample and a name per entry, on as many
-    lines as the plot's width needs (never cut at its edge)."""
+    lines as the plot's width needs (never cut at its edge; words-only entries wrap at spaces)."""
 
-    GAP = 14  # between entries
+    GAP = 12   # between entries
+    LEFT = 22  # the first entry of a line starts clear of the plot's "A" (auto-range) button
 
     def __init__(self):
         super().__init__()
@@ -87,33 +123,54 @@ class Key(pg.GraphicsWidget):
         self._resize()
         self.update()
 
-    def _sample(self) -> float:
-        return 22 * self.style.scale
+    def _sample(self, entry) -> float:
+        """The width of an entry's sample: a line needs some length, a symbol only its size."""
+        return {"line": 22, "symbol": 12, "text": 0}[entry[0]] * self.style.scale
 
-    def _widths(self, metrics: QFontMetricsF) -> list[float]:
-        """Each entry's width: its sample (if any) and its text."""
-        return [metrics.horizontalAdvance(entry[1]) + 2 if entry[0] == "text"
-                else self._sample() + 4 + metrics.horizontalAdvance(entry[-1]) + 2 for entry in self.entries]
-
-    def placements(self, width: float | None = None) -> list[tuple[float, int]]:
-        """(x, line) of each entry, wrapped to `width` (default the key's own)."""
+    def layout_entries(self, width: float | None = None) -> list[tuple[tuple, str, float, int]]:
+        """(entry, text, x, line) per piece drawn, wrapped to `width` (default the key's own): an entry
+        moves to the next line when it would pass the edge, and words-only text is broken at spaces."""
         metrics = QFontMetricsF(self.style.font(9))
         width = self.boundingRect().width() if width is None else width
-        x, line, out = 8.0, 0, []
-        for entry_width in self._widths(metrics):
-            if x > 8.0 and x + entry_width > width - 4:
-                x, line = 8.0, line + 1
-            out.append((x, line))
-            x += entry_width + self.GAP
+        right = max(width - 4, 60.0)
+        left = float(self.LEFT)
+        x, line, out = left, 0, []
+        for entry in self.entries:
+            sample = self._sample(entry)
+            pieces = [entry[-1]]
+            if entry[0] == "text":  # break at spaces into pieces that fit a line
+                pieces, current = [], ""
+                for word in entry[-1].split(" "):
+                    trial = f"{current} {word}".strip()
+                    if current and left + metrics.horizontalAdvance(trial) > right:
+                        pieces.append(current)
+                        current = word
+                    else:
+                        current = trial
+                pieces.append(current)
+            for k, text in enumerate(pieces):
+                size = (sample + 4 if sample else 0) + metrics.horizontalAdvance(text) + 2
+                if x > left and (x + size > right or k > 0):
+                    x, line = left, line + 1
+                out.append((entry if k == 0 else ("text", text), text, x, line))
+                x += size + self.GAP
         return out
+
+    def extents(self) -> list[tuple[float, float]]:
+        """(left, right) of each piece drawn, in the key's coordinates (for tests)."""
+        metrics = QFontMetricsF(self.style.font(9))
+        return [(x, x + (self._sample(entry) + 4 if self._sample(entry) else 0) + metrics.horizontalAdvance(text) + 2)
+                for entry, text, x, _ in self.layout_entries()]
 
     def _line_height(self) -> float:
         return QFontMetricsF(self.style.font(9)).height() + 4
 
+    def _count_lines(self, width: float) -> int:
+        return max((line for *_, line in self.layout_entries(width)), default=0) + 1 if self.entries else 1
+
     def _resize(self) -> None:
         width = self.boundingRect().width()
-        self._lines = (max((line for _, line in self.placements(width)), default=0) + 1
-                       if self.entries and width > 50 else 1)
+        self._lines = self._count_lines(width) if width > 50 else 1
         height = self._lines * self._line_height() + 2 if self.entries else 0
         self.setPreferredHeight(height)
         self.setMaximumHeight(height)
@@ -121,8 +178,7 @@ class Key(pg.GraphicsWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        lines = max((line for _, line in self.placements()), default=0) + 1 if self.entries else 1
-        if lines != self._lines:
+        if self._count_lines(self.boundingRect().width()) != self._lines:
             self._resize()
 
     def paint(self, painter, *args) -> None:
@@ -130,28 +186,22 @@ class Key(pg.GraphicsWidget):
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         line_height = self._line_height()
-        sample = self._sample()
-        for entry, (x, line) in zip(self.entries, self.placements()):
+        for entry, text, x, line in self.layout_entries():
             top = 1 + line * line_height
             middle = top + line_height / 2
-            if entry[0] == "text":  # words only
-                text = entry[1]
-                painter.setPen(QColor(self.style.muted))
-                painter.drawText(QRectF(x, top, metrics.horizontalAdvance(text) + 2, line_height),
-                                 Qt.AlignVCenter | Qt.AlignLeft, text)
-                continue
+            sample = self._sample(entry)
             if entry[0] == "line":
-                _, line_pen, text = entry
-                painter.setPen(line_pen)
+                painter.setPen(entry[1])
                 painter.drawLine(QPointF(x, middle), QPointF(x + sample, middle))
-            else:
-                _, symbol, symbol_pen, brush, text = entry
+            elif entry[0] == "symbol":
+                _, symbol, symbol_pen, brush, _ = entry
                 painter.save()
                 painter.translate(x + sample / 2, middle)
                 pg.graphicsItems.ScatterPlotItem.drawSymbol(painter, symbol, 9 * self.style.scale, symbol_pen, brush)
                 painter.restore()
-            painter.setPen(QColor(self.style.foreground))
-            painter.drawText(QRectF(x + sample + 4, top, metrics.horizontalAdvance(text) + 2, line_height),
+            painter.setPen(QColor(self.style.muted if entry[0] == "text" else self.style.foreground))
+            left = x + sample + 4 if sample else x
+            painter.drawText(QRectF(left, top, metrics.horizontalAdvance(text) + 2, line_height),
                              Qt.AlignVCenter | Qt.AlignLeft, text)
 
 

@@ -19,9 +19,11 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..app import protocol as p
-from ..app.session import TICK_SECONDS, Session, serve
+from ..app.session import TICK_SECONDS, Session, main
 
 SILENCE_SECONDS = 2.0  # no word from a playing session for this long: it is wedged
+COALESCE_AT = 64       # more commands than this waiting: drop the moot ones (protocol.newest_wins)
+MAX_QUEUED = 5000      # more than this waiting even so: the session has stopped reading
 
 
 class SessionClient(QObject):
@@ -57,7 +59,7 @@ class ProcessSession(SessionClient):
         super().__init__(parent)
         context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self._connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), daemon=True, name="gradsim-session")
+        self.process = context.Process(target=main, args=(child,), daemon=True, name="gradsim-session")
         self.process.start()
         child.close()
         self._queue: collections.deque = collections.deque()
@@ -70,20 +72,22 @@ class ProcessSession(SessionClient):
         self.receiver.start()
         self._playing = False
         self._last_heard = time.monotonic()
-        self._dead = False
+        self._dead = self._overflowed = False
         self.watchdog = QTimer(self)
         self.watchdog.setInterval(500)
         self.watchdog.timeout.connect(self._check)
         self.watchdog.start()
 
     def send(self, command) -> None:
-        if isinstance(command, p.Play):
-            self._playing = command.playing
+        """Queue `command` and return at once (the sender thread writes it down the pipe)."""
+        if isinstance(command, (p.Play, p.Configure)):  # a new experiment starts paused
+            self._playing = isinstance(command, p.Play) and command.playing
             self._last_heard = time.monotonic()
         with self._wake:
-            if isinstance(command, p.Configure):
-                self._queue.clear()  # everything queued before a new experiment is moot
             self._queue.append(command)
+            if isinstance(command, p.Configure) or len(self._queue) > COALESCE_AT:
+                self._queue = collections.deque(p.newest_wins(list(self._queue)))
+            self._overflowed = len(self._queue) > MAX_QUEUED  # the watchdog ends such a session
             self._wake.notify()
 
     def _send_loop(self) -> None:
@@ -96,14 +100,16 @@ class ProcessSession(SessionClient):
                 command = self._queue.popleft()
             try:
                 self._connection.send(command)
-            except (BrokenPipeError, OSError, ValueError):
+            except (BrokenPipeError, OSError, ValueError):  # the session has gone (the watchdog says so)
                 return
+            except Exception:  # noqa: BLE001  (a command that cannot be pickled is dropped, not the thread)
+                continue
             if isinstance(command, p.Shutdown):
                 return
 
     def _heard(self, message) -> None:
         self._last_heard = time.monotonic()
-        if isinstance(message, p.Stopped):
+        if isinstance(message, (p.Stopped, p.Paused, p.Failed)):  # it is not playing: silence is fine
             self._playing = False
         self.reply.emit(message)
 
@@ -112,11 +118,17 @@ class ProcessSession(SessionClient):
             return
         if not self.process.is_alive():
             self._dead = True
-            self.died.emit(f"the simulation session stopped (exit code {self.process.exitcode})")
+            self.died.emit(f"the simulation stopped unexpectedly (its process ended, exit code {self.process.exitcode})")
+        elif self._overflowed:
+            self._give_up(f"the simulation stopped reading commands ({MAX_QUEUED:,} waiting)")
         elif self._playing and time.monotonic() - self._last_heard > SILENCE_SECONDS:
-            self._dead = True
-            self.process.terminate()
-            self.died.emit(f"the simulation session stopped answering for {SILENCE_SECONDS:g} s")
+            self._give_up(f"the simulation stopped answering for {SILENCE_SECONDS:g} s")
+
+    def _give_up(self, reason: str) -> None:
+        """A session that is alive but wedged: end it (SIGKILL: a stopped process ignores SIGTERM) and say so."""
+        self._dead = True
+        self.process.kill()
+        self.died.emit(reason)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the session, the sender and the receiver; waits for all three."""
@@ -129,7 +141,7 @@ class ProcessSession(SessionClient):
         self._sender.join(timeout)
         self.process.join(timeout)
         if self.process.is_alive():
-            self.process.terminate()
+            self.process.kill()  # SIGKILL: a stopped (SIGSTOP) process would hold on to SIGTERM
             self.process.join(1.0)
         self._connection.close()
         self.receiver.wait(int(timeout * 1000))

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
 from ..app.step_geometry import arrow_segments
@@ -49,6 +49,7 @@ class SurfaceView3D(QWidget):
         self._labels: list[tuple[np.ndarray, str]] = []
         self._paths: dict[int, tuple] = {}  # per run: (key, rows placed, last step, points)
         self._last_request = 0.0
+        self._export = None  # while `picture` waits for its image
         self.renderer = GLRenderer()
         self.renderer.rendered.connect(self._arrived)
         self.renderer.failed.connect(self._failed)
@@ -189,19 +190,62 @@ class SurfaceView3D(QWidget):
             self.renderer.request(frame)
 
     def _arrived(self, image) -> None:
+        export = self._export
+        if export is not None and (image.width(), image.height()) == tuple(export["size"]):
+            export["image"] = image
+            export["loop"].quit()
+            return
         self.image = image
         self.frames += 1
         self.update()
 
     def _failed(self, reason: str) -> None:
         self.error = f"The 3-D view could not be drawn: {reason}"
+        if self._export is not None:
+            self._export["loop"].quit()
         self.update()
+
+    def picture(self, width: int, timeout_ms: int = 20000) -> QImage:
+        """The view as an image `width` pixels wide, drawn afresh at that size (File ▸ Export of the
+        trajectory panel while the 3-D view is shown), with the axis labels."""
+        frame = self.frame()
+        if frame is None:
+            raise ValueError("the 3-D view has nothing to export yet")
+        scale = width / max(1, self.width())
+        frame.size = (int(width), max(1, round(self.height() * scale)))
+        self._timer.stop()  # no picture at the widget's size overtakes this one
+        loop, deadline = QEventLoop(), QTimer(singleShot=True, interval=timeout_ms)
+        deadline.timeout.connect(loop.quit)
+        self._export = {"size": frame.size, "image": None, "loop": loop}  # met in `_arrived`, in this thread
+        deadline.start()
+        self.renderer.request(frame)
+        loop.exec()
+        deadline.stop()  # (a single-shot call would outlive the loop it quits)
+        picture, self._export = self._export["image"], None
+        if picture is None:
+            raise ValueError(f"the 3-D view could not be drawn for the export{': ' + self.error if self.error else ''}")
+        out = QImage(picture.size(), QImage.Format_RGB32)
+        out.fill(Qt.white)
+        painter = QPainter(out)
+        painter.drawImage(0, 0, picture)
+        painter.scale(scale, scale)  # the labels where the view places them, grown with the picture
+        self._paint_labels(painter)
+        painter.end()
+        self.schedule()
+        return out
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.white)
         if self.image is not None:
             painter.drawImage(0, 0, self.image)
+        self._paint_labels(painter)
+        if self.error:
+            painter.setPen(QColor(160, 0, 0))
+            painter.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.AlignTop | Qt.TextWordWrap, self.error)
+        painter.end()
+
+    def _paint_labels(self, painter: QPainter) -> None:
         self.camera.size = (max(1, self.width()), max(1, self.height()))
         if self._labels:
             font = QFont(self.font())
@@ -213,10 +257,6 @@ class SurfaceView3D(QWidget):
                 width = painter.fontMetrics().horizontalAdvance(text)
                 left = min(max(4.0, x - width / 2), self.width() - width - 4.0)  # kept inside the view
                 painter.drawText(QPointF(left, min(max(16.0, y), self.height() - 6.0)), text)
-        if self.error:
-            painter.setPen(QColor(160, 0, 0))
-            painter.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.AlignTop | Qt.TextWordWrap, self.error)
-        painter.end()
 
     # --- the camera -------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

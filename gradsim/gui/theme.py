@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 BASE_POINT_SIZE = 10.0
 SCALE_RANGE = (0.6, 3.0)
 CONTROLS_WIDTH = 340  # the controls dock at scale 1
+CONTROLS_SHARE = 0.42  # larger text widens the controls dock up to this share of the window (then it scrolls)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,12 @@ class Appearance(QObject):
         app.setStyle("Fusion")  # follows the palette everywhere (native styles ignore parts of it)
         window.setAttribute(Qt.WA_WindowPropagation)  # dialogs take the window's font too
         window.setFont(self.style.font())  # scale 1 from the start, as going back to 1 gives it
+        window.installEventFilter(self)  # a resized window shares its width again
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self._widen_controls)
+        return False
 
     @property
     def dark(self) -> bool:
@@ -137,10 +144,17 @@ class Appearance(QObject):
         if dock is None:
             return
         width = int(CONTROLS_WIDTH * self.style.scale)
-        if self.style.scale > 1:  # larger text: as wide as the controls ask (at scale 1 the window's own width)
-            scroll = dock.widget()
-            width = max(width, scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8)
-        dock.setMinimumWidth(width)
+        scroll = dock.widget()
+        # as wide as the controls need (larger text: as they ask), so that none is cut or scrolled sideways
+        wanted = scroll.widget().sizeHint() if self.style.scale > 1 else scroll.widget().minimumSizeHint()
+        width = max(width, wanted.width() + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 4)
+        # but the plots keep most of a small window: past its share the controls scroll sideways
+        share = max(CONTROLS_WIDTH, int(CONTROLS_SHARE * self.window.width()))
+        width = min(width, share)
+        if dock.minimumWidth() != width:
+            dock.setMinimumWidth(width)
+        if dock.width() > share:
+            self.window.resizeDocks([dock], [width], Qt.Horizontal)
 
     def restore(self) -> None:
         """The application's own palette again (the window is closing)."""

@@ -11,7 +11,10 @@ overlay adds its own items to the trajectory and loss panels, without the panels
 
 In the free simulator all of it is drawn (View ▸ Theory on quadratics turns it off); a lesson
 step draws what its scene's `theory` lists (`model.display["theory"]`: "eigen_directions",
-"gd_envelope", "heavy_ball_envelope", "nesterov_envelope"), nothing if it lists none.
+"gd_envelope", "heavy_ball_envelope", "nesterov_envelope"), nothing if it lists none. While a
+lesson's question waits (`model.numbers_held`) the predictions are the answer: the envelopes and
+the predicted ρ stay hidden until it is revealed, and only the measured rate is printed. Nothing is
+printed before a run has taken a step (a rate needs two losses).
 
 The overlay attaches through `plot_area.panel_widget(name)` and draws in the loss panel's own
 y coordinates (its `scale.transform` where the panel has one, else pyqtgraph's log axis).
@@ -46,6 +49,7 @@ class TheoryOverlay(QObject):
         self.rates.setParentItem(box)  # the box's pixel coordinates: stays in its upper right corner,
         box.sigResized.connect(lambda *_: self.rates.setPos(box.width() - 4, 4))  # where falling losses leave room
         self.rates.setVisible(False)
+        self._font_points = 8.0  # the corner's text, scaled with the app's text (Ctrl +)
         self.rate_lines: list[str] = []  # what the corner says, one line per run (for tests and read-outs)
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
@@ -53,10 +57,12 @@ class TheoryOverlay(QObject):
         for signal in (controller.rows_changed, controller.shown_changed, controller.run_changed,
                        controller.experiment_changed, controller.selection_changed):
             signal.connect(self.schedule)
+        controller.model.revealed.connect(self.schedule)
 
     def restyle(self, style) -> None:
         self.rates.setColor(style.foreground)
         self.rates.fill = pg.mkBrush(*style.readout_fill)
+        self._font_points = style.points(8.0)
         self.redraw()
 
     def set_enabled(self, on: bool) -> None:
@@ -127,6 +133,7 @@ class TheoryOverlay(QObject):
             return
         e = self.model.experiment
         shown = self.model.shown_step()
+        held = self.model.numbers_held  # a question waits: the predictions would answer it
         lines = []
         for i, (run, history) in enumerate(zip(runs, self.model.histories)):
             if not run.visible or history.count == 0:
@@ -141,19 +148,27 @@ class TheoryOverlay(QObject):
             end = history.index_at(shown) + 1
             loss, run_steps = history.get("loss")[:end], history.get("step")[:end]
             last = int(run_steps[-1])
-            steps = np.unique(np.linspace(0, max(last, 1), ENVELOPE_POINTS).round())
-            values = envelope(prediction.rate, float(loss[0]) - quadratic.f_star, quadratic.f_star, steps)
-            self.envelopes[i].setData(steps, self._to_drawn(values), connect="finite",
-                                      pen=pg.mkPen(run.color, width=1.5, style=Qt.DashLine))
+            if last < 1:
+                continue  # at the start: no measured rate yet, and a prediction alone would be the answer
             measured = measured_rate(run_steps, loss, quadratic.f_star)
             measured_text = f"{measured:.4f}" if math.isfinite(measured) else "—"
-            line = f"ρ measured {measured_text}, predicted {prediction.rate:.4f}"
-            self.rate_lines.append(f"{self.model.label(i)}: {line} ({prediction.method}: {prediction.formula})")
+            if held:
+                line = f"ρ measured {measured_text}"
+                self.rate_lines.append(f"{self.model.label(i)}: {line}")
+            else:
+                steps = np.unique(np.linspace(0, max(last, 1), ENVELOPE_POINTS).round())
+                values = envelope(prediction.rate, float(loss[0]) - quadratic.f_star, quadratic.f_star, steps)
+                self.envelopes[i].setData(steps, self._to_drawn(values), connect="finite",
+                                          pen=pg.mkPen(run.color, width=1.5, style=Qt.DashLine))
+                line = f"ρ measured {measured_text}, predicted {prediction.rate:.4f}"
+                self.rate_lines.append(f"{self.model.label(i)}: {line} ({prediction.method}: {prediction.formula})")
             lines.append(f"<span style='color:{run.color}'>━━</span> {html.escape(line)}")
         show = bool(lines)
         if show:
-            self.rates.setHtml("<div style='font-size:8pt'>" + "<br>".join(lines) +
-                               "<br>per step; dashed: f* + (f₀ − f*)·ρ²ᵏ</div>")
+            key = ("per step; the prediction is shown with the answer" if held
+                   else "per step; dashed: f* + (f₀ − f*)·ρ²ᵏ")
+            self.rates.setHtml(f"<div style='font-size:{self._font_points:.1f}pt'>" + "<br>".join(lines) +
+                               f"<br>{key}</div>")
             box = self.loss.getPlotItem().vb
             self.rates.setPos(box.width() - 4, 4)
         self.rates.setVisible(show)

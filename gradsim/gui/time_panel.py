@@ -118,7 +118,7 @@ class TimeSeriesPanel(QObject):
         self.widget.addItem(self.threshold_line, ignoreBounds=True)
         self.threshold: float | None = None
         self.key = Key()
-        item.layout.addItem(self.key, 4, 1)
+        item.layout.addItem(self.key, 4, 0, 1, 4)  # under the axis too: the whole width for its lines
         self.readout = Readout(self.widget, self._describe)
         self.runs: list[_Run] = []
         self.parts: list[Part] = [Part("", "solid")]

@@ -55,7 +55,7 @@ class TrajectoryPanel(QObject):
         self.start_marker = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush=pg.mkBrush("y"))
         self.widget.addItem(self.start_marker)
         self.key = Key()
-        item.layout.addItem(self.key, 4, 1)
+        item.layout.addItem(self.key, 4, 0, 1, 4)  # under the axis too: the whole width for its lines
         self.data_points = pg.ScatterPlotItem()
         self.widget.addItem(self.data_points)
         self.curve_line = pg.PlotCurveItem()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QToolBar
 
 SPEED_MAX = 100  # the speed slider's top: as fast as the machine goes
@@ -13,6 +13,42 @@ DEFAULT_SPEED = 45  # about 60 steps a second: the first steps are visible
 def speed_for(value: int) -> float:
     """Steps per second for a speed-slider position: 1/s at 0, ×10 every 25, unlimited at the top."""
     return 0.0 if value >= SPEED_MAX else float(round(10 ** (value / 25)))
+
+
+class StatusLabel(QLabel):
+    """The newest message, cut short with "…" where the bar has no room for all of it (the tooltip
+    and the Messages dock have it whole), instead of the bar hiding it behind its overflow button."""
+
+    MOST_CHARACTERS = 40  # the room it asks for; it takes more when the bar has it
+
+    def __init__(self, text: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self._full = ""
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+        self.updateGeometry()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(10, self.width())))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        most = metrics.averageCharWidth() * self.MOST_CHARACTERS
+        return QSize(min(metrics.horizontalAdvance(self._full) + 8, most), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().averageCharWidth() * 8, super().minimumSizeHint().height())
 
 
 class TransportBar(QToolBar):
@@ -60,7 +96,7 @@ class TransportBar(QToolBar):
         # what a lesson step may show of the bar in presenter mode
         self.control_actions = {"transport": transport, "speed": speed, "timeline": timeline, "editors": []}
         self.addSeparator()
-        self.statusLabel = QLabel("ready", objectName="statusLabel")
+        self.statusLabel = StatusLabel("ready", objectName="statusLabel")
         self.statusLabel.setAccessibleName("Status")
         self.status_action = self.addWidget(self.statusLabel)
 

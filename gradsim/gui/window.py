@@ -102,10 +102,21 @@ class MainWindow(QMainWindow):
         self.handouts = HandoutExport(self)
         self.files = FileActions(self, self.controller, self.plot_area)
         self._build_menus()
-        # The first contours need a compiled surface: show the window first, then build the runs.
-        QTimer.singleShot(0, lambda: self.model.load(self.model.experiment))
+        # The first contours need a compiled surface: show the window first, then build the runs,
+        # unless something was loaded before the event loop's first turn (a lesson keeps its scene).
+        self._first_load_pending = True
+        self.model.experiment_changed.connect(self._loaded_before_first_turn)
+        QTimer.singleShot(0, self._first_load)
         # once the runs stand, compile the surface here too, for the first edit (which checks it)
         self.controller.configured.connect(self._warm_up)
+
+    def _loaded_before_first_turn(self) -> None:
+        self._first_load_pending = False
+        self.model.experiment_changed.disconnect(self._loaded_before_first_turn)
+
+    def _first_load(self) -> None:
+        if self._first_load_pending:
+            self.model.load(self.model.experiment)
 
     def _warm_up(self) -> None:
         self.controller.configured.disconnect(self._warm_up)
@@ -121,7 +132,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the dock is as wide as its controls
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)  # as wide as its controls, up to a share (theme)
         scroll.setWidget(panel)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")

@@ -2,7 +2,8 @@
 
 Per step: the setup, what the action does, the question with room for the class's answer, the
 figure at the end of the action, and the update rule of every run with the numbers of that step
-(`gradsim.core.equations`); then, on pages of their own, the answers for the teacher with their
+(`gradsim.core.equations`) — on a question's step, the figure and the numbers start a new page
+(they are the answer); then, on pages of their own, the answers for the teacher with their
 explanations. `build_handout` plays every step exactly as the checker does (`play_step`, i.e.
 `gradsim.app.runs`); the figures are drawn by the app's own panels (`gradsim.gui.handout`), which
 also writes the PDF. A step that asks a question calls its runs by their neutral aliases (as the
@@ -159,6 +160,7 @@ def markdown(handout: Handout, figure: Callable[[Page], str]) -> tuple[str, str]
             out += [f"**Predict:** {page.question['prompt']}", ""]
             out += [f"- {choice_mark(i)} {choice}" for i, choice in enumerate(page.question["choices"])]
             out += ["", "Your answer, and why:", ""] + ["> " + "_" * 60 + "  " for _ in range(ANSWER_LINES)] + [""]
+            out += ["---", "", f"### {overleaf_heading(page, count)}", ""]
         out += [f"![Step {page.number} at step {page.end_step}, the end of the action]({figure(page)})", ""]
         if page.rules:
             for rule in page.rules:
@@ -168,6 +170,12 @@ def markdown(handout: Handout, figure: Callable[[Page], str]) -> tuple[str, str]
         if page.question is None and step.explanation:
             out += [f"**Why:** {step.explanation}", ""]
     return "\n".join(out).rstrip() + "\n", answers_markdown(handout)
+
+
+def overleaf_heading(page: Page, count: int) -> str:
+    """A question's step shows what the action did on the next page: the figure and the numbers
+    are the answer, so the class predicts before it sees them."""
+    return f"Step {page.number} of {count}, after the action (answer the question first)"
 
 
 def answers_markdown(handout: Handout) -> str:

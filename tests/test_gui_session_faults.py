@@ -1,0 +1,30 @@
+"""The window when its session fails: what it says, and when it stops restarting (the session in this
+process; tests/test_gui_session.py kills and stops real child processes)."""
+from gradsim.app.session import Session
+from gradsim.gui.controller import MAX_RESTARTS
+
+
+def test_an_error_inside_the_session_is_shown_and_playing_stops(window, qtbot, monkeypatch):
+    window.transport.playButton.click()
+    qtbot.waitUntil(lambda: window.newest_step() > 5, timeout=20000)
+    monkeypatch.setattr(Session, "_step_slice", lambda self: 1 / 0)
+    qtbot.waitUntil(lambda: not window.model.playing, timeout=20000)
+    assert window.model.status.startswith("the simulation stopped at step ")
+    assert window.model.status.endswith(": ZeroDivisionError: division by zero")
+    assert window.model.log[-1].kind == "error" and window.model.log[-1].text == window.model.status
+    assert not window.transport.playButton.isChecked()
+
+
+def test_a_session_lost_again_and_again_is_not_restarted_for_ever(window, qtbot):
+    controller = window.controller
+    for _ in range(MAX_RESTARTS + 1):  # each new one lost before it could build the runs
+        controller.client.died.emit("the simulation stopped unexpectedly")
+    assert controller.client is None
+    assert window.model.log[-1].text.endswith(f"lost {MAX_RESTARTS} times in a row before it built the runs, so it "
+                                              "is not restarted again (reset or open an experiment to try again)")
+    assert window.model.status == "the simulation stopped: the simulation stopped unexpectedly"
+    window.model.reset()  # the user tries again: a new session
+    qtbot.waitUntil(lambda: controller.client is not None and window.ready, timeout=20000)
+    controller.client.died.emit("the simulation stopped unexpectedly")  # once more: restarted, as usual
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    assert controller.client is not None
