@@ -7,6 +7,7 @@ problem, so a corrupt or foreign file never replaces the current work. Qt-free.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -58,9 +59,13 @@ class RunConfig:
 
     @property
     def label(self) -> str:
+        """The name and the current rate, "Adam (η=0.01)"; a name that already says this rate
+        ("η = 0.05: creeps", as lessons name runs) is not followed by it again."""
         lr = self.hparams.get("lr")
         title = self.name or get_optimizer(self.optimizer).title
-        return title + (f" (η={lr:g})" if lr is not None else "")
+        if lr is None or re.search(rf"(η|lr)\s*=?\s*{re.escape(f'{lr:g}')}(?![\d.])", title):
+            return title
+        return f"{title} (η={lr:g})"
 
 
 @dataclass

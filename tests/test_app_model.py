@@ -163,3 +163,12 @@ def test_the_session_answers_the_inspector(network):
     h.model.request_inspection(0, 0, full=True)
     h.pump()
     assert h.model.inspection is not None and h.model.inspection.hessian.shape[0] == (13 if network else 2)  # 2·3 + 3 + 3·1 + 1 weights
+
+
+def test_a_label_names_the_rate_once():
+    from gradsim.experiment import RunConfig
+    assert RunConfig(optimizer="adam", hparams={"lr": 0.01}).label == "Adam (η=0.01)"
+    assert RunConfig(name="η = 0.05: creeps", optimizer="sgd", hparams={"lr": 0.05}).label == "η = 0.05: creeps"
+    # a name that says another rate (the rate was changed live, or is only similar) still gets the current one
+    assert RunConfig(name="η = 0.05: creeps", optimizer="sgd", hparams={"lr": 0.5}).label == "η = 0.05: creeps (η=0.5)"
+    assert RunConfig(name="η = 0.15", optimizer="sgd", hparams={"lr": 0.1}).label == "η = 0.15 (η=0.1)"

@@ -320,6 +320,8 @@ def test_clipping_draws_its_threshold_and_the_clipped_norm(window, qtbot):
     clipped = panel.scale.inverse(panel.runs[0].curves[1].getData()[1])
     assert raw.max() > 2.0 and clipped.max() <= 2.0 * (1 + 1e-9)
     assert "clipping threshold 2" in [entry[-1] for entry in panel.key.entries]
+    # drawn over the curves: the clipped norms lie along it and would hide it
+    assert all(panel.threshold_line.zValue() > curve.zValue() for run in panel.runs for curve in run.curves)
 
 
 def test_held_out_data_shows_its_loss_and_accuracy_beside_the_training_ones(window, qtbot):

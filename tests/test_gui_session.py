@@ -233,3 +233,19 @@ def test_commands_never_block_the_window_while_the_session_is_busy(window, qtbot
     generation = window.model.generation
     qtbot.waitUntil(lambda: window.ready and window.model.info is not None, timeout=20000)
     assert window.model.generation == generation and window.controller.client.process.pid == child
+
+
+def test_a_session_that_stops_reading_commands_is_ended_and_restarted(window, qtbot, monkeypatch):
+    """Commands that cannot be coalesced (single steps) pile up while a stopped session reads none:
+    past MAX_QUEUED waiting the window treats it as wedged. The sends themselves never block."""
+    from gradsim.app import protocol as p
+    from gradsim.gui import session_client
+    monkeypatch.setattr(session_client, "MAX_QUEUED", 200)
+    old = window.controller.client
+    os.kill(old.process.pid, signal.SIGSTOP)
+    for _ in range(5000):  # the pipe's buffer takes the first thousand or so; the rest wait in the queue
+        old.send(p.StepOnce(window.model.generation))
+    qtbot.waitUntil(lambda: window.controller.client is not old, timeout=20000)
+    assert any(e.kind == "error" and e.text.startswith("the simulation stopped reading commands (200 waiting); "
+                                                       "restarted it") for e in window.model.log)
+    qtbot.waitUntil(lambda: not old.process.is_alive() and window.ready, timeout=20000)

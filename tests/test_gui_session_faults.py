@@ -1,5 +1,6 @@
 """The window when its session fails: what it says, and when it stops restarting (the session in this
 process; tests/test_gui_session.py kills and stops real child processes)."""
+from gradsim.app import protocol as p
 from gradsim.app.session import Session
 from gradsim.gui.controller import MAX_RESTARTS
 
@@ -28,3 +29,11 @@ def test_a_session_lost_again_and_again_is_not_restarted_for_ever(window, qtbot)
     controller.client.died.emit("the simulation stopped unexpectedly")  # once more: restarted, as usual
     qtbot.waitUntil(lambda: window.ready, timeout=20000)
     assert controller.client is not None
+
+
+def test_the_speed_shown_is_what_the_session_achieves_when_it_is_slower_than_asked(window, qtbot):
+    window.transport.set_speed(1000)
+    window.model.play(True)
+    qtbot.waitUntil(lambda: window.model.playing, timeout=20000)
+    window.model._on_chunk(p.Chunk(window.model.generation, {}, 120.0))  # the session's measured speed
+    assert window.transport.speedLabel.text() == "120/s of 1,000"

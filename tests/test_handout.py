@@ -38,6 +38,10 @@ def check_pdf(path, handout):
     answers = next(i for i, text in enumerate(pages) if text.startswith(words(f"{handout.title}: answers")))
     assert answers > starts[-1]  # the answers come after every step, from a page of their own
     student = "".join(pages[:answers])
+    last_step = "".join(pages[starts[-1]:answers])
+    for reference in handout.lesson.references:  # after the steps (a title can answer a question)
+        lead = letters(reference)[:30]  # (a line split by a page break is extracted from both pages)
+        assert lead not in letters("".join(pages[:starts[0]])) and lead in letters(last_step)
     for page in handout.pages:
         body = "".join(pages[starts[page.number - 1]:(starts + [answers])[page.number]])
         assert words(f"At step {page.end_step}, the end of the action") in body
@@ -73,6 +77,10 @@ def check_markdown(folder, handout, stem):
             section = text.split(f"## Step {page.number} of {len(handout.pages)}\n", 1)[1]
             overleaf = section.index(f"### {overleaf_heading(page, len(handout.pages))}")
             assert section.index(page.question["prompt"]) < overleaf < section.index("![")
+    reading = text.index("## Further reading")
+    assert reading > text.index(f"## Step {len(handout.pages)} of")
+    assert all(reference in text[reading:] and reference not in text[:text.index("## Step 1 of")]
+               for reference in handout.lesson.references)
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert len(figures) == len(handout.pages)
     for name in figures:

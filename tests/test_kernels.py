@@ -72,11 +72,20 @@ STARTS = np.array([[-1.2, 1.0], [0.5, -0.5], [1.5, 2.0], [-0.3, 0.1], [2.9, -2.5
 @pytest.mark.parametrize("name, hparams", CASES)
 def test_each_run_of_a_kernel_ensemble_equals_its_single_run(name, hparams):
     """Whatever is kept: the full trace, and the final point of the in-place, column-ordered path."""
-    hp = {**hparams, "lr": hparams["lr"] * 0.2}
+    assert_each_run_equals_its_single_run(name, {**hparams, "lr": hparams["lr"] * 0.2})
+
+
+def test_runs_that_break_at_different_steps_each_read_nan_from_their_own_step_on():
+    assert_each_run_equals_its_single_run("momentum", {"lr": 0.004}, diverging_at={1, 3, 11})
+
+
+def assert_each_run_equals_its_single_run(name, hp, diverging_at=None):
     kwargs = dict(schedule={"name": "step", "step_size": 10}, grad_noise=0.3, max_param_norm=3.5)
     trace = run_ensemble(get_surface("rosenbrock"), name, hp, STARTS, 40, keep="trace", seed=7, **kwargs).trace
     final = run_ensemble(get_surface("rosenbrock"), name, hp, STARTS, 40, keep="final", seed=7, tol=1e-3,
                          target=0.0, **kwargs)
+    if diverging_at is not None:
+        assert set(trace.diverged_at[trace.diverged_at >= 0]) == diverging_at
     for i, start in enumerate(STARTS):
         alone = gradsim.simulate("rosenbrock", optimizer=name, hparams=hp, start=start, steps=40, seed=7 + i, **kwargs)
         n = len(alone)
@@ -84,6 +93,11 @@ def test_each_run_of_a_kernel_ensemble_equals_its_single_run(name, hparams):
             np.testing.assert_array_equal(bits(getattr(trace, key)[:n, i]), bits(getattr(alone, key)), err_msg=key)
         for key in alone.state:
             np.testing.assert_array_equal(bits(trace.state[key][:n, i]), bits(alone.state[key]), err_msg=key)
+        if alone.status == "diverged":  # every field reads NaN from the step that broke on
+            for key in ("params", "loss", "grad", "lr_eff", "update"):
+                assert np.isnan(getattr(trace, key)[n:, i]).all(), key
+            for key in alone.state:
+                assert np.isnan(trace.state[key][n:, i]).all(), key
         np.testing.assert_array_equal(bits(final.final[i]), bits(alone.params[-1]))
         assert final.diverged_at[i] == (alone.diverged_at if alone.status == "diverged" else -1)
         reached = np.nonzero(alone.loss <= 1e-3)[0]

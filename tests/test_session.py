@@ -203,6 +203,30 @@ def test_the_child_loop_answers_every_error_and_ends_quietly_when_the_window_goe
     assert not thread.is_alive() and errors == []
 
 
+def test_the_child_reads_every_waiting_command_and_answers_only_what_still_counts():
+    """Twenty resets waiting in the pipe (the session was busy): only the newest is carried out."""
+    import multiprocessing
+    import threading
+    from gradsim.app.session import serve
+    window, child = multiprocessing.Pipe()
+    document = Experiment.default().to_json()
+    for generation in range(20):
+        window.send(p.Configure(generation, document))
+        window.send(p.Speed(generation, 10.0 * generation))
+    window.send(p.Play(19, True))
+    thread = threading.Thread(target=serve, args=(child,), daemon=True)
+    thread.start()
+    heard = []
+    while not any(isinstance(m, p.Chunk) and len(m.rows[0]["step"]) for m in heard):
+        assert window.poll(30), f"heard only {heard}"
+        heard.append(window.recv())
+    assert {m.generation for m in heard if not isinstance(m, p.Heartbeat)} == {19}
+    assert sum(isinstance(m, p.Configured) for m in heard) == 1
+    window.send(p.Shutdown())
+    thread.join(30)
+    assert not thread.is_alive()
+
+
 def _catching(errors, function, *args):
     try:
         function(*args)

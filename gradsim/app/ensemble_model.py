@@ -130,7 +130,8 @@ class EnsembleModel:
         """'' when the ensemble views can run; else why not."""
         if self.model.experiment.is_network:
             return "basin maps, swarms, sweeps and phase diagrams are for the 2-D surfaces, not for networks"
-        return "" if self.model.info is not None else "waiting for the session"
+        info = self.model.info  # a new experiment's runs not built yet: the old problem's info, or none
+        return "" if info is not None and info.kind == "surface" else "waiting for the session"
 
     def set_view(self, view: str) -> None:
         if view not in VIEWS:

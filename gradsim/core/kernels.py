@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from .optimizers import Optimizer, Step, _pow
+from .optimizers import Optimizer, Step
 
 
 def kernel_for(optimizer: Optimizer, hp: dict) -> Callable | None:
@@ -145,8 +145,8 @@ def _adam_core(grad, state, hp, lr, t, into, scratch):
     v = _running_square(state["v"], grad, beta2, into["v"], scratch[0])
     v_max = np.maximum(state["v_max"], v, out=into["v_max"]) if hp["amsgrad"] else state["v_max"]
     if hp.get("bias_correction", True):
-        bias_correction1 = 1.0 - _pow(beta1, t)
-        bias_correction2_sqrt = _pow(1.0 - _pow(beta2, t), 0.5)
+        bias_correction1 = 1.0 - beta1 ** t  # for numbers optimizers._pow is plain **
+        bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
     else:
         bias_correction1 = bias_correction2_sqrt = 1.0
     denom = np.sqrt(v_max if hp["amsgrad"] else v, out=scratch[0])
@@ -174,12 +174,12 @@ def adamw(grad, state, params, hp, lr, t, into, scratch):
 
 def nadam(grad, state, params, hp, lr, t, into, scratch):
     beta1, beta2, psi = hp["beta1"], hp["beta2"], hp["momentum_decay"]
-    mu = beta1 * (1.0 - 0.5 * _pow(0.96, t * psi))
-    mu_next = beta1 * (1.0 - 0.5 * _pow(0.96, (t + 1) * psi))
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = float(state["mu_product"].flat[0]) * mu
     m = _lerp_into(state["m"], grad, 1.0 - beta1, into["m"], scratch[0])
     v = _running_square(state["v"], grad, beta2, into["v"], scratch[0])
-    denom = np.divide(v, 1.0 - _pow(beta2, t), out=scratch[0])
+    denom = np.divide(v, 1.0 - beta2 ** t, out=scratch[0])
     np.sqrt(denom, out=denom)
     np.add(denom, hp["eps"], out=denom)
     delta = np.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=into["delta"])

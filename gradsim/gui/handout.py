@@ -179,6 +179,7 @@ def handout_pdf(handout: Handout, images: list[QImage]) -> bytes:
     pages.title_page(handout)
     for page, image in zip(handout.pages, images):
         pages.step_page(handout, page, image)
+    pages.further_reading(handout)
     pages.answers(handout)
     document.print_(writer)
     del writer  # finishes the file
@@ -225,8 +226,7 @@ class _Pages:
         lesson = handout.lesson
         self.heading(lesson.title, 18, new_page=True)
         self.paragraph(lesson.goal, italic=True)
-        self.paragraph("; ".join(lesson.references), "References:")
-        self.paragraph(f"{len(handout.pages)} steps; the answers are on the last page(s), for the teacher.")
+        self.paragraph(f"{len(handout.pages)} steps; further reading after the last; the answers are on the last page(s), for the teacher.")
 
     def step_page(self, handout: Handout, page: Page, image: QImage) -> None:
         self.heading(f"Step {page.number} of {len(handout.pages)}", 14, new_page=True)
@@ -276,6 +276,11 @@ class _Pages:
         for line in lines:
             self.cursor.insertBlock(QTextBlockFormat(), mono)
             self.cursor.insertText(line, mono)
+
+    def further_reading(self, handout: Handout) -> None:
+        self.heading("Further reading", 12)
+        for reference in handout.lesson.references:
+            self.paragraph(f"• {reference}")
 
     def answers(self, handout: Handout) -> None:
         self.heading(f"{handout.title}: answers, for the teacher", 14, new_page=True)

@@ -114,6 +114,7 @@ class TimeSeriesPanel(QObject):
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
         self.widget.addItem(self.cursor, ignoreBounds=True)
         self.threshold_line = pg.InfiniteLine(angle=0, movable=False)
+        self.threshold_line.setZValue(10)  # above the curves: the clipped norms lie on it, and must not hide it
         self.threshold_line.setVisible(False)
         self.widget.addItem(self.threshold_line, ignoreBounds=True)
         self.threshold: float | None = None

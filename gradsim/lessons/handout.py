@@ -3,7 +3,8 @@
 Per step: the setup, what the action does, the question with room for the class's answer, the
 figure at the end of the action, and the update rule of every run with the numbers of that step
 (`gradsim.core.equations`) — on a question's step, the figure and the numbers start a new page
-(they are the answer); then, on pages of their own, the answers for the teacher with their
+(they are the answer); the references come after the last step (a title such as "Back propagation
+fails to separate where perceptrons succeed" would answer lesson 19's questions); then, on pages of their own, the answers for the teacher with their
 explanations. `build_handout` plays every step exactly as the checker does (`play_step`, i.e.
 `gradsim.app.runs`); the figures are drawn by the app's own panels (`gradsim.gui.handout`), which
 also writes the PDF. A step that asks a question calls its runs by their neutral aliases (as the
@@ -152,7 +153,7 @@ ANSWER_LINES = 4  # blank lines left for the class's answer
 def markdown(handout: Handout, figure: Callable[[Page], str]) -> tuple[str, str]:
     """The handout and the teacher's answers as Markdown; `figure(page)` names the page's picture."""
     lesson = handout.lesson
-    out = [f"# {lesson.title}", "", f"*{lesson.goal}*", "", "References: " + "; ".join(lesson.references), ""]
+    out = [f"# {lesson.title}", "", f"*{lesson.goal}*", ""]
     for page in handout.pages:
         step, count = page.step, len(handout.pages)
         out += ["", f"## Step {page.number} of {count}", "", step.text, "", f"**What happens:** {page.action}", ""]
@@ -169,6 +170,7 @@ def markdown(handout: Handout, figure: Callable[[Page], str]) -> tuple[str, str]
                 out += rule_text(rule) + ["```", ""]
         if page.question is None and step.explanation:
             out += [f"**Why:** {step.explanation}", ""]
+    out += ["", "## Further reading", ""] + [f"- {reference}" for reference in lesson.references]
     return "\n".join(out).rstrip() + "\n", answers_markdown(handout)
 
 
