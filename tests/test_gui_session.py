@@ -249,3 +249,24 @@ def test_a_session_that_stops_reading_commands_is_ended_and_restarted(window, qt
     assert any(e.kind == "error" and e.text.startswith("the simulation stopped reading commands (200 waiting); "
                                                        "restarted it") for e in window.model.log)
     qtbot.waitUntil(lambda: not old.process.is_alive() and window.ready, timeout=20000)
+
+
+def test_ctrl_c_while_the_session_starts_does_not_end_it(qtbot, capfd):
+    """A Ctrl+C in the terminal goes to the whole process group: the child, still importing, must
+    ignore it (it is the window's to handle) rather than die with a KeyboardInterrupt traceback."""
+    from gradsim.app import protocol as p
+    from gradsim.experiment import Experiment
+    from gradsim.gui.session_client import ProcessSession
+    client = ProcessSession()
+    try:
+        replies = []
+        client.reply.connect(replies.append)
+        for _ in range(5):  # through its first half second: it is importing NumPy and the engine
+            os.kill(client.process.pid, signal.SIGINT)
+            qtbot.wait(100)
+        client.send(p.Configure(1, Experiment.default().to_json()))
+        qtbot.waitUntil(lambda: any(isinstance(r, p.Configured) for r in replies), timeout=30000)
+        assert client.process.is_alive()
+    finally:
+        client.shutdown()
+    assert "Traceback" not in capfd.readouterr().err

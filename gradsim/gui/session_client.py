@@ -12,7 +12,9 @@ starts a new one.
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
+import signal
 import threading
 import time
 
@@ -54,13 +56,29 @@ class _Receiver(QThread):
             self.message.emit(message)
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """SIGINT ignored in this process for the moment a child starts (the child keeps it ignored:
+    a Ctrl+C in the terminal is the window's to handle, and would otherwise end a child still
+    importing with a KeyboardInterrupt traceback)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
 class ProcessSession(SessionClient):
     def __init__(self, parent=None):
         super().__init__(parent)
         context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self._connection, child = context.Pipe()
         self.process = context.Process(target=main, args=(child,), daemon=True, name="gradsim-session")
-        self.process.start()
+        with _ctrl_c_ignored():  # inherited across exec: Ctrl+C never reaches the child, even while it imports
+            self.process.start()
         child.close()
         self._queue: collections.deque = collections.deque()
         self._wake = threading.Condition()
