@@ -86,6 +86,17 @@ def test_a_seed_has_one_range_in_files_the_api_and_the_command_line(capsys):
     assert "--seed expects a whole number, got '1e30'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "1000000000"], "steps must be a whole number from 0 to 1000000, got 1000000000"),
+    (["--max-param-norm", "1e160"], "max_param_norm must be positive and at most 1e+150, got 1e+160"),
+    (["--surface", "plateau", "--surface-param", "width=5e-324"], "'width' = 5e-324 is outside its valid range"),
+])
+def test_command_line_flags_meet_the_same_checks(capsys, args, message):
+    assert main(["run", *(args if "--steps" in args else ["--steps", "2", *args])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
 def test_the_plateau_refuses_a_subnormal_width_through_the_api():
     with pytest.raises(ValueError, match=r"surface 'plateau' hyperparameter 'width' = 5e-324 is outside"):
         gradsim.simulate("plateau", {"width": 5e-324}, steps=2)
