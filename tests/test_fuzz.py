@@ -247,3 +247,17 @@ def test_simulate(surface, optimizer, lr, start, steps, grad_noise, seed, max_pa
         assert trace.status in ("ok", "diverged")
         finite = trace.loss[: (trace.diverged_at if trace.diverged_at is not None else len(trace.loss))]
         assert np.all(np.isfinite(finite))
+
+
+small_steps = st.integers(-2, 20) | st.sampled_from([10**7, 2.5, "x", None, math.nan])
+
+
+@settings(FUZZ, max_examples=60)
+@given(window=values, resolution=st.tuples(st.integers(-2, 6), st.integers(-2, 6)) | scalars, tol=scalars,
+       radius=scalars, vary=values, start=values, steps=small_steps)
+@example(window=None, resolution=(2, 2), tol=math.nan, radius=None, vary={"lr": [0.1]}, start=None, steps=3)
+@example(window=None, resolution=(2, 2), tol=1e-6, radius=None, vary={"lr": [0.1]}, start=None, steps=10**7)
+def test_basins_and_sweep(window, resolution, tol, radius, vary, start, steps):
+    refused_clearly(lambda: gradsim.basins("quadratic", window=window, resolution=resolution, tol=tol, radius=radius,
+                                           steps=steps))
+    refused_clearly(lambda: gradsim.sweep("quadratic", vary=vary, start=start, tol=tol, steps=steps))

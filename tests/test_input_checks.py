@@ -118,6 +118,17 @@ def test_api_keywords_are_checked_with_the_same_messages(kwargs, message):
         gradsim.simulate(**{"surface": "quadratic", "steps": 2, **kwargs})
 
 
+def test_sweep_checks_its_tolerance_and_start():
+    with pytest.raises(ValueError, match="tol must be a finite number ≥ 0, got nan"):
+        gradsim.sweep("quadratic", steps=3, vary={"lr": [0.1]}, tol=float("nan"))
+    with pytest.raises(ValueError, match="start must be a list of numbers, got {'x': 1}"):
+        gradsim.sweep("quadratic", steps=3, vary={"lr": [0.1]}, start={"x": 1})
+
+
+def test_a_batch_size_past_any_dataset_is_refused_before_it_reaches_the_spin_box():
+    refused(network(batch_size=2**40), r"batch_size \(None: all data\) must be a whole number from 1 to 1000000")
+
+
 def test_sweep_and_basins_keep_the_steps_limit():
     with pytest.raises(ValueError, match="steps must be a whole number from 0 to 1000000"):
         gradsim.basins("quadratic", steps=10**7, resolution=(2, 2))
