@@ -178,3 +178,13 @@ def test_a_complex_or_infinite_formula_is_refused_not_run(formula, message):
     with pytest.raises(ValueError, match=message):
         get_surface("custom", {"expr": formula})
     refused(document(surface="custom", surface_params={"expr": formula}), message)
+
+
+def test_a_dataset_of_a_million_points_is_refused_when_it_enters(capsys):
+    """At n = 1,000,000 a full-batch step outlasts the session's heartbeat and opening the file froze the
+    window for half a second; the limit is 100,000 points, in files, the API and the command line."""
+    from gradsim.core.datasets import MAX_POINTS
+    refused(document(dataset="moons", dataset_params={"n": 1_000_000}), r"'n' = 1000000 is outside its valid range \[2, 100000\]")
+    with pytest.raises(ValueError, match="outside its valid range"):
+        make_dataset("moons", {"n": MAX_POINTS + 1})
+    assert len(make_dataset("moons", {"n": MAX_POINTS}).X) == MAX_POINTS  # (no test fraction by default)
