@@ -4,9 +4,8 @@
 
 Plays gradient descent on the quadratic bowl flat out in the app (offscreen, the session in its
 child process) and prints, as it goes and at the end: the steps reached, the steps per second, the
-rows and bytes the window's history holds (bounded: at most 20,000 rows per run), the session's
-snapshots (bounded), and the peak resident memory of the window's process and of the session's
-(goal: the window under 300 MB).
+rows and bytes the window's history holds (bounded: at most 20,000 rows per run), and the peak
+resident memory of the window's process and of the session's (goal: the window under 300 MB).
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def check_run_model(model: dict) -> None:
 
 
 def _batch_size(field: str, value) -> int | None:
-    return None if value is None else checks.whole(f"{field} (None: all data)", value, 1)
+    return None if value is None else checks.whole(f"{field} (None: all data)", value, 1, checks.MAX_BATCH)
 
 
 def _schedule_shape(schedule) -> None:

@@ -290,8 +290,9 @@ def test_a_refused_formula_stays_in_its_editor_with_the_error_at_its_column(wind
     assert editor.cursorPosition() == 7
     assert window.message_log.entries()[-1][3].startswith("problem expr: ")
     editor.setText("x**2 + 4*y**2")
-    editor.editingFinished.emit()
-    assert window.experiment.surface_params["expr"] == "x**2 + 4*y**2" and not reason.isVisible()
+    editor.editingFinished.emit()  # compiled off the GUI thread, then applied
+    qtbot.waitUntil(lambda: window.experiment.surface_params.get("expr") == "x**2 + 4*y**2", timeout=20000)
+    assert not reason.isVisible()
 
 
 def test_before_the_first_step_the_time_axes_show_the_first_steps(window, qtbot):

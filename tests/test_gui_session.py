@@ -94,6 +94,27 @@ def test_a_wedged_session_is_noticed_ended_and_restarted(window, qtbot):
     qtbot.waitUntil(lambda: window.newest_step() > at + 20, timeout=30000)
 
 
+def test_a_session_silent_while_it_computes_a_long_step_is_not_taken_for_wedged(window, qtbot):
+    """Newton's method needs a network's Hessian: on 30,000 points one takes several seconds, with no
+    word from the session meanwhile. It computes (uses the processor), so it is left to finish."""
+    from gradsim.app import protocol as p
+    from gradsim.experiment import Experiment, RunConfig
+    window.load_experiment(Experiment(dataset="moons", dataset_params={"n": 30_000},
+                                      runs=[RunConfig("sgd", {"lr": 0.1})]).validate())
+    qtbot.waitUntil(lambda: window.ready, timeout=30000)
+    client, model = window.controller.client, window.model
+    window.findChild(QSlider, "speedSlider").setValue(100)
+    model.play(True)
+    qtbot.waitUntil(lambda: window.newest_step() > 3, timeout=30000)
+    row = model.row(0, window.newest_step())
+    heard = []
+    client.reply.connect(lambda reply: heard.append(reply) if isinstance(reply, p.Inspection) else None)
+    client.send(p.Inspect(model.generation, 0, int(row["step"]), row["params"], full=True))
+    qtbot.waitUntil(lambda: bool(heard), timeout=120000)
+    assert window.controller.client is client and not [e for e in model.log if e.kind == "error"]
+    assert heard[0].hessian is not None
+
+
 def test_a_parent_that_dies_leaves_a_child_that_ends_quietly(tmp_path):
     """The window's process killed outright (SIGKILL: no shutdown sent): its session notices the
     pipe closed and ends, playing or idle, without a traceback (stderr is shared with the test)."""
@@ -249,3 +270,24 @@ def test_a_session_that_stops_reading_commands_is_ended_and_restarted(window, qt
     assert any(e.kind == "error" and e.text.startswith("the simulation stopped reading commands (200 waiting); "
                                                        "restarted it") for e in window.model.log)
     qtbot.waitUntil(lambda: not old.process.is_alive() and window.ready, timeout=20000)
+
+
+def test_ctrl_c_while_the_session_starts_does_not_end_it(qtbot, capfd):
+    """A Ctrl+C in the terminal goes to the whole process group: the child, still importing, must
+    ignore it (it is the window's to handle) rather than die with a KeyboardInterrupt traceback."""
+    from gradsim.app import protocol as p
+    from gradsim.experiment import Experiment
+    from gradsim.gui.session_client import ProcessSession
+    client = ProcessSession()
+    try:
+        replies = []
+        client.reply.connect(replies.append)
+        for _ in range(5):  # through its first half second: it is importing NumPy and the engine
+            os.kill(client.process.pid, signal.SIGINT)
+            qtbot.wait(100)
+        client.send(p.Configure(1, Experiment.default().to_json()))
+        qtbot.waitUntil(lambda: any(isinstance(r, p.Configured) for r in replies), timeout=30000)
+        assert client.process.is_alive()
+    finally:
+        client.shutdown()
+    assert "Traceback" not in capfd.readouterr().err

@@ -2,7 +2,7 @@
 process; tests/test_gui_session.py kills and stops real child processes)."""
 from gradsim.app import protocol as p
 from gradsim.app.session import Session
-from gradsim.gui.controller import MAX_RESTARTS
+from gradsim.gui.controller import MAX_RESTARTS, RESTART_WINDOW
 
 
 def test_an_error_inside_the_session_is_shown_and_playing_stops(window, qtbot, monkeypatch):
@@ -18,11 +18,11 @@ def test_an_error_inside_the_session_is_shown_and_playing_stops(window, qtbot, m
 
 def test_a_session_lost_again_and_again_is_not_restarted_for_ever(window, qtbot):
     controller = window.controller
-    for _ in range(MAX_RESTARTS + 1):  # each new one lost before it could build the runs
+    for _ in range(MAX_RESTARTS + 1):  # something kills every new one at once
         controller.client.died.emit("the simulation stopped unexpectedly")
     assert controller.client is None
-    assert window.model.log[-1].text.endswith(f"lost {MAX_RESTARTS} times in a row before it built the runs, so it "
-                                              "is not restarted again (reset or open an experiment to try again)")
+    assert window.model.log[-1].text.endswith(f"lost {MAX_RESTARTS + 1} times within {RESTART_WINDOW:g} s, so it is "
+                                              "not restarted again (reset or open an experiment to try again)")
     assert window.model.status == "the simulation stopped: the simulation stopped unexpectedly"
     window.model.reset()  # the user tries again: a new session
     qtbot.waitUntil(lambda: controller.client is not None and window.ready, timeout=20000)

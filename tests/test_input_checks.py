@@ -86,6 +86,17 @@ def test_a_seed_has_one_range_in_files_the_api_and_the_command_line(capsys):
     assert "--seed expects a whole number, got '1e30'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "1000000000"], "steps must be a whole number from 0 to 1000000, got 1000000000"),
+    (["--max-param-norm", "1e160"], "max_param_norm must be positive and at most 1e+150, got 1e+160"),
+    (["--surface", "plateau", "--surface-param", "width=5e-324"], "'width' = 5e-324 is outside its valid range"),
+])
+def test_command_line_flags_meet_the_same_checks(capsys, args, message):
+    assert main(["run", *(args if "--steps" in args else ["--steps", "2", *args])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
 def test_the_plateau_refuses_a_subnormal_width_through_the_api():
     with pytest.raises(ValueError, match=r"surface 'plateau' hyperparameter 'width' = 5e-324 is outside"):
         gradsim.simulate("plateau", {"width": 5e-324}, steps=2)
@@ -105,6 +116,17 @@ def test_the_plateau_refuses_a_subnormal_width_through_the_api():
 def test_api_keywords_are_checked_with_the_same_messages(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradsim.simulate(**{"surface": "quadratic", "steps": 2, **kwargs})
+
+
+def test_sweep_checks_its_tolerance_and_start():
+    with pytest.raises(ValueError, match="tol must be a finite number ≥ 0, got nan"):
+        gradsim.sweep("quadratic", steps=3, vary={"lr": [0.1]}, tol=float("nan"))
+    with pytest.raises(ValueError, match="start must be a list of numbers, got {'x': 1}"):
+        gradsim.sweep("quadratic", steps=3, vary={"lr": [0.1]}, start={"x": 1})
+
+
+def test_a_batch_size_past_any_dataset_is_refused_before_it_reaches_the_spin_box():
+    refused(network(batch_size=2**40), r"batch_size \(None: all data\) must be a whole number from 1 to 1000000")
 
 
 def test_sweep_and_basins_keep_the_steps_limit():

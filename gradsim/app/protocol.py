@@ -375,15 +375,16 @@ def _newest_key(command):
     """Commands with the same key stand for each other: only the newest counts (None: every one counts)."""
     if isinstance(command, (Speed, Inspect, SliceRequest, FieldRequest)):
         return type(command)
-    if isinstance(command, BoundaryRequest):
-        return BoundaryRequest, command.run
+    if isinstance(command, BoundaryRequest):  # several wait for their own answer (a GIF's frames): only repeats
+        return BoundaryRequest, command.run, command.step, tuple(command.view), command.nx, command.ny
     return None
 
 
 def newest_wins(commands: list) -> list:
     """`commands` (oldest first) less the moot ones: whatever is about the runs before the newest
-    Configure, and of several speeds or requests of one kind all but the newest. What is left does
-    what the whole list would have done, for a session that had not read any of them yet."""
+    Configure, of several speeds, Hessians, slices or fields all but the newest (the model keeps only
+    the newest answer), and repeats of a boundary request. What is left does what the whole list
+    would have done, for a session that had not read any of them yet."""
     configures = [i for i, command in enumerate(commands) if isinstance(command, Configure)]
     last = configures[-1] if configures else 0
     kept = [c for i, c in enumerate(commands) if i >= last or not isinstance(c, (Configure, *BOUND_TO_RUNS))]

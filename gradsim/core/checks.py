@@ -20,6 +20,8 @@ import numpy as np
 MAX_SEED = 2**31 - 1
 # Updates of one call of simulate, basins or sweep (each keeps every row of its trace in memory).
 MAX_STEPS = 1_000_000
+# A batch of more points than a dataset can have (and more than a spin box holds) means nothing.
+MAX_BATCH = 1_000_000
 # Above this the squared parameter norm would overflow a float.
 MAX_PARAM_NORM = 1e150
 # Nesting of a JSON document: an experiment needs five levels; deeper is not an experiment.

@@ -65,6 +65,15 @@ _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: 
 
 def parse_expression(text: str) -> sp.Expr:
     """The sympy expression of `text`, or a ValueError naming what was refused."""
+    tree = parse_tree(text)
+    xy()  # sympy imported before the clock starts
+    with time_limit():
+        return check_real(_translate(tree.body)[0])
+
+
+def parse_tree(text: str) -> ast.Expression:
+    """The syntax tree of `text` after the checks that need no sympy (syntax, length, parts, depth):
+    quick enough for the GUI thread."""
     if not isinstance(text, str):
         raise ValueError(f"expression must be text, got {type(text).__name__}")
     if not text.strip():
@@ -83,9 +92,7 @@ def parse_expression(text: str) -> sp.Expr:
     depth = _call_depth(tree.body)
     if depth > MAX_DEPTH:
         raise ValueError(f"expression nests {depth} functions inside each other; the limit is {MAX_DEPTH}")
-    xy()  # sympy imported before the clock starts
-    with time_limit():
-        return check_real(_translate(tree.body)[0])
+    return tree
 
 
 def _call_depth(node: ast.AST) -> int:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from . import theory
+from . import checks
 from .ensembles import run_ensemble
 from .minima import known_minima, lowest_known_loss
 from .optimizers import get_optimizer
@@ -115,14 +116,12 @@ def sweep_bands(surface: str = "quadratic", surface_params: Mapping[str, Any] | 
     after each; its first `rows_done` values hold results (NaN, −1 and False after them).
     `rows_per_band` None: all at once. The finished sweep equals `sweep`, setting by setting."""
     problem = get_surface(surface, surface_params)
+    steps, tol = checks.steps(steps), checks.nonnegative("tol", tol)
     vary = check_vary(optimizer, vary)
     names = tuple(vary)
     axes = np.meshgrid(*vary.values(), indexing="ij")
     shape = axes[0].shape
-    start = problem.start if start is None else start
-    start = np.asarray(start, dtype=float)
-    if start.shape != (2,):
-        raise ValueError(f"start must be a point (x, y), got shape {start.shape}")
+    start = np.array(problem.start if start is None else checks.numbers("start", start, 2))
     if rows_per_band is not None and (isinstance(rows_per_band, bool) or not isinstance(rows_per_band, int)
                                       or rows_per_band < 1):
         raise ValueError(f"rows_per_band must be a whole number ≥ 1, got {rows_per_band!r}")

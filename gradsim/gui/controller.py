@@ -5,17 +5,20 @@ across threads) and call the model's methods (`controller.model`) to ask for cha
 """
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QObject, Signal
 
 from ..app.ensemble_model import EnsembleModel
 from ..app.model import AppModel, LogEntry
-from ..app.protocol import Configure, Configured
+from ..app.protocol import Configure
 from .session_client import LocalSession, ProcessSession
 
 MODEL_SIGNALS = ("configured", "experiment_changed", "run_changed", "selection_changed", "rows_changed",
                  "shown_changed", "playing_changed", "status_changed", "logged", "rejected", "inspected", "sliced",
                  "field_ready", "boundary_ready", "lines_ready", "stopped", "revealed")
-MAX_RESTARTS = 3  # sessions lost in a row (before one builds the runs) that are restarted
+MAX_RESTARTS = 3      # sessions lost within RESTART_WINDOW seconds that are restarted; one more is not
+RESTART_WINDOW = 60.0
 ENSEMBLE_SIGNALS = {"view_changed": "ensemble_view_changed", "result_changed": "ensemble_result",
                     "status_changed": "ensemble_status", "rejected": "ensemble_rejected"}
 
@@ -50,7 +53,7 @@ class Controller(QObject):
         self.model = model
         self.ensembles = EnsembleModel(model)
         self._kind = session
-        self._restarts = 0  # sessions lost in a row since one last built the runs
+        self._losses: list[float] = []  # when sessions were lost (time.monotonic), since the user last started one
         self._bridges = []
         for source, names in ((model, {name: name for name in MODEL_SIGNALS}), (self.ensembles, ENSEMBLE_SIGNALS)):
             for name, qt_name in names.items():
@@ -64,29 +67,26 @@ class Controller(QObject):
         client = (LocalSession if self._kind == "local" else ProcessSession)(self)
         client.reply.connect(self.model.receive)
         client.reply.connect(self.ensembles.receive)
-        client.reply.connect(self._heard)
         client.died.connect(self._restart)
         self.model.send = client.send
         return client
 
-    def _heard(self, reply) -> None:
-        if isinstance(reply, Configured):  # the session works: a later loss is a new one
-            self._restarts = 0
-
     def _restart(self, reason: str) -> None:
         """A new session, with the runs replayed to where they were (playing on if they were
-        playing); after MAX_RESTARTS sessions in a row lost before they built the runs, no more."""
+        playing); but a session lost MAX_RESTARTS times within RESTART_WINDOW seconds (something in
+        the experiment kills or wedges it every time) is not restarted again until the user asks."""
         old = self.client
-        for slot in (self.model.receive, self.ensembles.receive, self._heard):
+        for slot in (self.model.receive, self.ensembles.receive):
             old.reply.disconnect(slot)
         old.shutdown(timeout=1.0)
         old.deleteLater()
-        self._restarts += 1
-        if self._restarts > MAX_RESTARTS:
+        now = time.monotonic()
+        self._losses = [t for t in self._losses if now - t < RESTART_WINDOW] + [now]
+        if len(self._losses) > MAX_RESTARTS:
             self.client = None
             self.model.send = self._send_while_lost
-            self.model.lost(f"{reason}; it was lost {MAX_RESTARTS} times in a row before it built the runs, so it "
-                            "is not restarted again (reset or open an experiment to try again)")
+            self.model.lost(f"{reason}; it was lost {len(self._losses)} times within {RESTART_WINDOW:g} s, so it is "
+                            "not restarted again (reset or open an experiment to try again)")
             return
         self.client = self._start_session()
         self.model.recover(reason)
@@ -94,6 +94,7 @@ class Controller(QObject):
     def _send_while_lost(self, command) -> None:
         """No session since the last one was given up: a new experiment (reset, open) starts one."""
         if isinstance(command, Configure):
+            self._losses = []
             self.client = self._start_session()
             self.client.send(command)
 

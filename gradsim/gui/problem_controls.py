@@ -12,7 +12,9 @@ from ..core import SURFACES
 from ..core.datasets import DATASETS
 from ..core.mlp import ACTIVATIONS, INITS, LOSSES
 from ..core.specs import HParam
+from ..core.expressions import parse_tree
 from .editors import NumberEdit, ReasonLabel, TextEdit, make_editor, show_value
+from .formula_check import FormulaCheck
 
 NETWORK_DEFAULTS = {"activation": "tanh", "loss": "bce", "init": "xavier"}
 
@@ -65,6 +67,8 @@ class ProblemControls(QWidget):
         self.start_label = QLabel("Start (x, y)")
         form.addRow(self.start_label, start_row)
         self.problemReason = ReasonLabel("problemReason")
+        self.formulas = FormulaCheck(self)
+        self.formulas.compiled.connect(self._formula_compiled)
         form.addRow(self.problemReason)
         layout.addWidget(problem)
 
@@ -199,7 +203,20 @@ class ProblemControls(QWidget):
         return True
 
     def _param_edited(self, name: str) -> None:
-        if self.model.set_problem_param(name, self.editors[name].value()):
+        value = self.editors[name].value()
+        if name == "expr" and not self.model.experiment.is_network and _parses(value):
+            # sympy differentiates and compiles it off the GUI thread; _formula_compiled applies it
+            self.problemReason.say("compiling the formula…")
+            self.formulas.check(value)
+            return
+        if self.model.set_problem_param(name, value):
+            self.problemReason.say("")
+
+    def _formula_compiled(self, text: str) -> None:
+        editor = self.editors.get("expr")
+        if editor is None or editor.text() != text:  # the problem or the text changed meanwhile
+            return
+        if self.model.set_problem_param("expr", text):  # compiled already: this costs nothing
             self.problemReason.say("")
 
     def _hidden_edited(self) -> None:
@@ -212,6 +229,16 @@ class ProblemControls(QWidget):
             return
         if hidden != self.model.experiment.model.get("hidden") and self.model.set_network(hidden=hidden):
             self.networkReason.say("")
+
+
+def _parses(text: str) -> bool:
+    """Whether the formula passes the parser's quick checks, which need no sympy (else the model
+    refuses it at once, with the reason)."""
+    try:
+        parse_tree(text)
+    except ValueError:
+        return False
+    return True
 
 
 def error_column(reason: str, text: str) -> int | None:

@@ -12,7 +12,9 @@ starts a new one.
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
+import signal
 import threading
 import time
 
@@ -21,7 +23,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from ..app import protocol as p
 from ..app.session import TICK_SECONDS, Session, main
 
-SILENCE_SECONDS = 2.0  # no word from a playing session for this long: it is wedged
+SILENCE_SECONDS = 2.0  # no word from a playing session for this long, and no CPU used meanwhile: it is wedged
+BUSY_SECONDS = 30.0    # no word for this long even though it computes (no step takes that long): wedged too
 COALESCE_AT = 64       # more commands than this waiting: drop the moot ones (protocol.newest_wins)
 MAX_QUEUED = 5000      # more than this waiting even so: the session has stopped reading
 
@@ -54,13 +57,29 @@ class _Receiver(QThread):
             self.message.emit(message)
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """SIGINT ignored in this process for the moment a child starts (the child keeps it ignored:
+    a Ctrl+C in the terminal is the window's to handle, and would otherwise end a child still
+    importing with a KeyboardInterrupt traceback)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
 class ProcessSession(SessionClient):
     def __init__(self, parent=None):
         super().__init__(parent)
         context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self._connection, child = context.Pipe()
         self.process = context.Process(target=main, args=(child,), daemon=True, name="gradsim-session")
-        self.process.start()
+        with _ctrl_c_ignored():  # inherited across exec: Ctrl+C never reaches the child, even while it imports
+            self.process.start()
         child.close()
         self._queue: collections.deque = collections.deque()
         self._wake = threading.Condition()
@@ -73,6 +92,7 @@ class ProcessSession(SessionClient):
         self._playing = False
         self._last_heard = time.monotonic()
         self._dead = self._overflowed = False
+        self._cpu = 0  # the session's processor time at the last check (clock ticks)
         self.watchdog = QTimer(self)
         self.watchdog.setInterval(500)
         self.watchdog.timeout.connect(self._check)
@@ -121,8 +141,24 @@ class ProcessSession(SessionClient):
             self.died.emit(f"the simulation stopped unexpectedly (its process ended, exit code {self.process.exitcode})")
         elif self._overflowed:
             self._give_up(f"the simulation stopped reading commands ({MAX_QUEUED:,} waiting)")
-        elif self._playing and time.monotonic() - self._last_heard > SILENCE_SECONDS:
-            self._give_up(f"the simulation stopped answering for {SILENCE_SECONDS:g} s")
+        elif self._playing:
+            silent, computing = time.monotonic() - self._last_heard, self._computing()
+            if silent > BUSY_SECONDS:
+                self._give_up(f"the simulation computed for {BUSY_SECONDS:g} s without a word")
+            elif silent > SILENCE_SECONDS and not computing:
+                self._give_up(f"the simulation stopped answering for {SILENCE_SECONDS:g} s")
+
+    def _computing(self) -> bool:
+        """Whether the session used the processor since the last check (a long step, say a network's
+        Hessian for Newton's method, is not a wedge). Where that cannot be read, assume not."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            used = int(fields[11]) + int(fields[12])  # user and system time, in clock ticks
+        except (OSError, IndexError, ValueError):
+            return False
+        computing, self._cpu = used > self._cpu, used
+        return computing
 
     def _give_up(self, reason: str) -> None:
         """A session that is alive but wedged: end it (SIGKILL: a stopped process ignores SIGTERM) and say so."""

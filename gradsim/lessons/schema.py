@@ -273,7 +273,7 @@ def _scene(raw, where: str, fail) -> Scene:
     checked("clip", resolve_clip, clip)
     scene_batch = raw.get("batch_size")
     if scene_batch is not None:
-        checked("batch_size", checks.whole, "batch_size", scene_batch, 1)
+        checked("batch_size", checks.whole, "batch_size", scene_batch, 1, checks.MAX_BATCH)
     raw_runs = checked("runs", checks.tables, "runs", raw.get("runs", []))
     if len(raw_runs) > MAX_RUNS:
         fail(f"{where}.runs", f"a scene has 1 to {MAX_RUNS} runs, got {len(raw_runs)}")
