@@ -91,6 +91,20 @@ def present_on(window, qtbot, name):
     settle(qtbot, window)
 
 
+def test_a_lesson_on_the_projector_keeps_the_window_on_the_screen(window, qtbot):
+    """Outside presenter mode the lesson's dock and the controls do not fit side by side in 1024 pixels:
+    the lesson goes over the controls as a tab, rather than Qt widening the window past the screen."""
+    move_to(window, qtbot, "projector")
+    width = window.width()
+    window.start_lesson(lesson("02_learning_rate"))
+    qtbot.waitUntil(lambda: window.ready)
+    settle(qtbot, window)
+    assert window.width() == width and window.frameGeometry().right() <= screen("projector").geometry().right()
+    controls = window.findChild(QDockWidget, "controlsDock")
+    assert window.lesson_player.isVisible() and controls in window.tabifiedDockWidgets(window.lesson_player)
+    assert clipped(window) == []
+
+
 @pytest.mark.parametrize("name", ["projector", "hd"])
 def test_presenter_mode_fits_the_screen_and_leaving_restores_the_layout(window, qtbot, name):
     move_to(window, qtbot, name)

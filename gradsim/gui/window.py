@@ -288,9 +288,28 @@ class MainWindow(QMainWindow):
             self.browse_lessons()
 
     def start_lesson(self, lesson) -> None:
+        before = self.size()
         self.lesson_player.start(lesson)
+        self._keep_size(before)
         # A clicker sends Page Down/Up and arrows: keep them away from editors that would use them.
         self.lesson_player.nextButton.setFocus()
+
+    def _keep_size(self, before: QSize) -> None:
+        """The lesson's dock beside the controls can need more width than the window has (a 1024-pixel
+        projector): Qt would widen the window past the screen's edge. Then the lesson goes over the
+        controls as a tab (the controls a click away) and the window keeps its size."""
+        self.layout().activate()
+        too_wide = self.minimumSizeHint().width() > self.screen().availableGeometry().width()
+        if self.width() <= before.width() and not too_wide:
+            return
+        controls = self.findChild(QDockWidget, "controlsDock")
+        self.tabifyDockWidget(controls, self.lesson_player)
+        self.lesson_player.raise_()
+        self.layout().activate()  # the narrower minimum, now that the two docks share a column
+        if not (self.isMaximized() or self.isFullScreen()):
+            self.resize(before)
+        wanted = max(controls.width(), self.lesson_player.sizeHint().width())  # the lesson's buttons uncut
+        self.resizeDocks([self.lesson_player], [wanted], Qt.Horizontal)
 
     def show_panels(self, names) -> None:
         """Show only the named panels (a lesson step's choice; in presenter mode at most two of them);
