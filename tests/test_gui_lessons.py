@@ -116,6 +116,17 @@ def test_the_lesson_browser_describes_a_lesson_and_starts_it(window, qtbot):
     assert window.experiment.start == (0.5, 0.5, 0.0) and window.model.info.binary[0]
 
 
+def test_the_lesson_browser_is_not_kept_once_closed(window, qtbot, monkeypatch):
+    """Ctrl+L made a new browser (every lesson's text) each time and kept them all."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from gradsim.gui.lesson_browser import LessonBrowser
+    monkeypatch.setattr(LessonBrowser, "exec", lambda self: 0)  # opened, then closed without a choice
+    for _ in range(3):
+        window.findChild(object, "browseLessonsAction").trigger()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert window.findChildren(LessonBrowser) == []
+
+
 def test_in_a_lesson_scrub_back_change_the_rate_and_replay_the_rest(window, qtbot):
     """A teacher stops a lesson's scene at step 40, changes a rate, and plays the rest again."""
     from PySide6.QtWidgets import QSlider

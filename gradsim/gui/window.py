@@ -277,8 +277,10 @@ class MainWindow(QMainWindow):
     # --- lessons and presenting ----------------------------------------------------------------------------
     def browse_lessons(self) -> None:
         browser = LessonBrowser(load_lessons(on_error=_skip), self, handout=self.handouts.ask)
-        if browser.exec() and browser.chosen() is not None:
-            self.start_lesson(browser.chosen())
+        chosen = browser.chosen() if browser.exec() else None
+        browser.deleteLater()  # a dialog per Ctrl+L, each with every lesson's text: not kept once closed
+        if chosen is not None:
+            self.start_lesson(chosen)
 
     def export_handout(self) -> None:
         """The lesson on screen as a handout; without one, the browser to choose it (its Export button)."""
