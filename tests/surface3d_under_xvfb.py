@@ -20,10 +20,12 @@ def wait_until(condition, timeout=20.0) -> bool:
 
 
 def pixels(view) -> np.ndarray:
-    """The last picture the render thread drew, after asking for a new one."""
-    frames = view.frames
-    view.draw()
-    assert wait_until(lambda: view.frames > frames), "no picture came back"
+    """The picture of what is on screen now: asked for twice, since a picture asked for before the
+    last change (by the view's own timer) may still be on its way and would answer the first."""
+    for _ in range(2):
+        frames = view.frames
+        view.draw()
+        assert wait_until(lambda: view.frames > frames), "no picture came back"
     image = view.image.convertToFormat(view.image.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
     return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
@@ -42,6 +44,16 @@ def main() -> int:
     window = MainWindow(session="local")
     window.resize(1200, 760)
     window.show()
+    try:
+        return check(window)
+    finally:  # a failed check must not leave the render thread drawing while the interpreter exits
+        if window.isVisible():
+            window.close()
+        import shiboken6
+        shiboken6.delete(window)  # as gradsim.gui.main does: not left to the interpreter's exit
+
+
+def check(window) -> int:
     assert wait_until(lambda: window.ready and window.model.field is not None), "the runs never started"
     for _ in range(20):
         window.model.step_forward()
@@ -101,8 +113,6 @@ def main() -> int:
     print(f"rendered: {background:.0%} background, {colours} colours, {changed:.2%} changed after 60 steps")
     window.close()
     assert not view.renderer.thread.isRunning(), "the render thread outlived the window"
-    import shiboken6
-    shiboken6.delete(window)  # as gradsim.gui.main does: not left to the interpreter's exit
     return 0
 
 

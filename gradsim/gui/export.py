@@ -42,18 +42,11 @@ def export_plot(widget: pg.PlotWidget, path: str, width: int | None = None, lege
         painter.end()
         write_atomically(path, bytes(buffer.data()))
     elif lower.endswith(".png"):
-        width = int(width or 2 * widget.width())
-        if not 50 <= width <= MAX_EXPORT_WIDTH:
-            raise ValueError(f"a PNG export is 50 to {MAX_EXPORT_WIDTH} pixels wide, not {width}")
-        exporter = pg.exporters.ImageExporter(widget.getPlotItem())
-        exporter.parameters()["width"] = width
-        image = exporter.export(toBytes=True)
-        if legend is not None:
-            image = with_legend(image, legend)
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        write_atomically(path, bytes(buffer.data()))
+        def draw(pixels: int) -> QImage:
+            exporter = pg.exporters.ImageExporter(widget.getPlotItem())
+            exporter.parameters()["width"] = pixels
+            return exporter.export(toBytes=True)
+        write_png(draw, widget.width(), path, width, legend)
     else:
         raise ValueError(f"export a panel as .png or .svg, not '{path}'")
 
@@ -62,6 +55,11 @@ def export_picture(draw, shown_width: int, path: str, width: int | None = None, 
     """A view that is a picture, not a plot (the 3-D view), as PNG: `draw(width)` gives its QImage."""
     if not path.lower().endswith(".png"):
         raise ValueError(f"the 3-D view exports as .png only, not '{path}' (switch to 2-D for an SVG)")
+    write_png(draw, shown_width, path, width, legend)
+
+
+def write_png(draw, shown_width: int, path: str, width: int | None = None, legend=None) -> None:
+    """`draw(width)`'s QImage (default twice as wide as shown), the legend above it, as a PNG file."""
     width = int(width or 2 * shown_width)
     if not 50 <= width <= MAX_EXPORT_WIDTH:
         raise ValueError(f"a PNG export is 50 to {MAX_EXPORT_WIDTH} pixels wide, not {width}")
