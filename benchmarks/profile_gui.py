@@ -39,16 +39,17 @@ def main() -> int:
     window.model.play(True)
     run_until(lambda: window.newest_step() > args.after, 600)
     area = window.plot_area
-    redraws, arrivals[0], start = area.redraws, 0, time.perf_counter()
+    redraws, arrivals[0], start, cpu = area.redraws, 0, time.perf_counter(), time.thread_time()
     profile = cProfile.Profile()
     profile.enable()
     run_until(lambda: False, args.seconds)
     profile.disable()
-    elapsed = time.perf_counter() - start
+    elapsed, busy = time.perf_counter() - start, time.thread_time() - cpu
     sizes = ", ".join(f"{p.widget.objectName()} {p.widget.width()}x{p.widget.height()}"
                       for p in area.panels if p.widget.isVisible())
     print(f"window {window.width()}x{window.height()} ({sizes})")
-    print(f"rows arrive {arrivals[0] / elapsed:.1f} times a second; full redraws {(area.redraws - redraws) / elapsed:.1f} a second")
+    print(f"rows arrive {arrivals[0] / elapsed:.1f} times a second; full redraws {(area.redraws - redraws) / elapsed:.1f} a second; "
+          f"the GUI thread busy {busy / elapsed:.0%} of the time (with the profiler's own cost)")
     pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
     window.model.play(False)
     window.close()
