@@ -1,6 +1,10 @@
 """Handouts: every lesson exported as PDF and as Markdown with PNGs, and checked page by page and file
 by file; the command line's form; the menu entry and the lesson browser's button."""
+import os
+import pathlib
 import re
+import subprocess
+import sys
 import unicodedata
 
 import numpy as np
@@ -89,20 +93,35 @@ def check_markdown(folder, handout, stem):
         assert pixels.std() > 20 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, name
 
 
-def test_every_lesson_exports_as_pdf_and_markdown(qapp, tmp_path):
+def export_and_check_every_lesson(folder) -> None:
     renderer = FigureRenderer(size=(480, 300))  # small figures: the same drawing, sooner
     for lesson in load_lessons():
         handout = build_handout(lesson)
         images = render_figures(handout, renderer)
         stem = lesson.path.stem
-        pdf = tmp_path / f"{stem}.pdf"
+        pdf = folder / f"{stem}.pdf"
         write_files(handout, images, pdf)
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
         check_pdf(pdf, handout)
-        write_files(handout, images, tmp_path / "md/")
-        check_markdown(tmp_path / "md", handout, stem)
+        write_files(handout, images, folder / "md/")
+        check_markdown(folder / "md", handout, stem)
     renderer.close()
+    print(f"checked {len(load_lessons())} handouts")
+
+
+def test_every_lesson_exports_as_pdf_and_markdown(tmp_path):
+    """Run in a fresh process: after hundreds of GUI tests, drawing a hundred figures in the same
+    process once crashed inside pyqtgraph's ViewBox (its own source marks the line 'segfaults
+    here'), as the command line's `gradsim handout` never does: it draws them in a fresh process."""
+    code = ("import pathlib, sys; sys.path.insert(0, sys.argv[1]); from PySide6.QtWidgets import QApplication; "
+            "app = QApplication([]); import test_handout; "
+            "test_handout.export_and_check_every_lesson(pathlib.Path(sys.argv[2]))")
+    done = subprocess.run([sys.executable, "-c", code, str(pathlib.Path(__file__).parent), str(tmp_path)],
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr[-4000:]
+    assert f"checked {len(load_lessons())} handouts" in done.stdout
 
 
 def test_the_command_line_writes_a_handout_and_refuses_bad_input(qapp, tmp_path, capsys):
